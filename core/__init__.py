@@ -1,0 +1,1 @@
+"""CareGraph core: children, guardians and protection cases shared by every department."""

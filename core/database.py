@@ -1,0 +1,29 @@
+"""Engine and sessions. PostgreSQL only: a configured server, or the embedded one."""
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+from core.embedded_postgres import start_embedded_postgres
+from core.settings import Settings
+
+
+def resolve_database_url(settings: Settings) -> str:
+    """The asyncpg URL to use: `DATABASE_URL` when set, else the embedded server's."""
+    if not settings.database_url:
+        return start_embedded_postgres(settings.data_dir)
+    return to_asyncpg_url(settings.database_url)
+
+
+def to_asyncpg_url(url: str) -> str:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        raise ValueError("CareGraph runs on PostgreSQL only; DATABASE_URL must be postgresql://…")
+    return parsed.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+
+
+def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    return create_async_engine(url, pool_size=pool_size, max_overflow=5, pool_pre_ping=True)
+
+
+def create_session_factory(engine: AsyncEngine) -> async_sessionmaker:  # type: ignore[type-arg]
+    return async_sessionmaker(engine, expire_on_commit=False)

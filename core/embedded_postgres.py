@@ -1,0 +1,24 @@
+"""An embedded PostgreSQL (the `pgserver` wheel) for machines that have no server of their own."""
+
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pgserver
+
+DATABASE_NAME = "caregraph"
+
+
+def start_embedded_postgres(data_dir: Path, database: str = DATABASE_NAME) -> str:
+    """Start (or reuse) the embedded server in `data_dir`; return an asyncpg URL for `database`.
+
+    The server keeps running after this process exits so that the next start is instant; it
+    listens on a Unix socket inside `data_dir` only, never on a network port.
+    """
+    pgdata = (data_dir / "pgdata").resolve()
+    pgdata.mkdir(parents=True, exist_ok=True)
+    server = pgserver.get_server(pgdata, cleanup_mode=None)
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")
+    if "1 row" not in exists:
+        server.psql(f'CREATE DATABASE "{database}";')
+    socket_dir = parse_qs(urlparse(server.get_uri()).query)["host"][0]
+    return f"postgresql+asyncpg://postgres@/{database}?host={socket_dir}"

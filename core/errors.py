@@ -1,0 +1,41 @@
+"""Errors a caller can act on. Each carries a machine-readable `extensions.code` and, where it
+concerns one input field, `extensions.field` (the path inside the input object).
+
+graphql-core copies an exception's `extensions` attribute into the GraphQL error, so resolvers
+simply raise these. Messages never contain a child's personal data.
+"""
+
+from typing import Any
+
+
+class CareGraphError(Exception):
+    code = "INTERNAL_SERVER_ERROR"
+
+    def __init__(self, message: str, *, field: str | None = None, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.extensions: dict[str, Any] = {"code": self.code}
+        if field is not None:
+            self.extensions["field"] = field
+        self.extensions.update(details)
+
+
+class ValidationFailed(CareGraphError):
+    code = "VALIDATION_FAILED"
+
+
+class NotFound(CareGraphError):
+    code = "NOT_FOUND"
+
+
+class Conflict(CareGraphError):
+    code = "CONFLICT"
+
+
+class Unauthenticated(CareGraphError):
+    code = "UNAUTHENTICATED"
+
+
+class Forbidden(CareGraphError):
+    code = "FORBIDDEN"

@@ -1,0 +1,235 @@
+"""The core's root query fields."""
+
+from typing import Annotated, Any
+
+import strawberry
+from sqlalchemy import Select, select
+from strawberry import relay
+
+from core import enums, models
+from core.graphql.context import Info
+from core.graphql.filters import (
+    CaseFilter,
+    ChildFilter,
+    ChildOrder,
+    OrderDirection,
+    apply_case_filter,
+    apply_child_filter,
+    region_condition,
+)
+from core.graphql.global_ids import decode_global_id
+from core.graphql.pagination import CountedConnection, PageArguments, SortKey, fetch_page
+from core.graphql.types import Case, Child, Guardian, Me, Organization, Region
+from core.region_codes import RegionLevel
+
+
+@strawberry.type(name="ChildConnection", description="A page of children (儿童列表).")
+class ChildConnection(CountedConnection[Child]):
+    pass
+
+
+@strawberry.type(name="GuardianConnection", description="A page of guardians (监护人列表).")
+class GuardianConnection(CountedConnection[Guardian]):
+    pass
+
+
+@strawberry.type(name="CaseConnection", description="A page of cases (个案列表).")
+class CaseConnection(CountedConnection[Case]):
+    pass
+
+
+@strawberry.type(name="RegionConnection", description="A page of regions (行政区划列表).")
+class RegionConnection(CountedConnection[Region]):
+    pass
+
+
+@strawberry.type(name="OrganizationConnection", description="A page of organisations (单位列表).")
+class OrganizationConnection(CountedConnection[Organization]):
+    pass
+
+
+async def _connection(
+    info: Info,
+    connection_class: Any,
+    node_class: Any,
+    statement: Select[Any],
+    sort: list[SortKey],
+    page: PageArguments,
+) -> Any:
+    rows, page_info, count_statement, cursors = await fetch_page(
+        info, statement, sort=sort, page=page
+    )
+    edges = [
+        relay.Edge(node=node_class.from_row(row), cursor=cursor)
+        for row, cursor in zip(rows, cursors, strict=True)
+    ]
+    return connection_class(edges=edges, page_info=page_info, count_statement=count_statement)
+
+
+_CHILD_SORT_COLUMNS = {
+    ChildOrder.NAME: models.Child.name,
+    ChildOrder.BIRTH_DATE: models.Child.birth_date,
+    ChildOrder.REGISTERED_AT: models.Child.registered_at,
+}
+
+
+@strawberry.type
+class CoreQuery:
+    node: relay.Node | None = relay.node(
+        description="Any object by its global ID; null when none exists."
+    )
+
+    @strawberry.field(description="Children (儿童), filtered and ordered, a page at a time.")
+    async def children(
+        self,
+        info: Info,
+        filter: ChildFilter | None = None,
+        order_by: ChildOrder = ChildOrder.NAME,
+        direction: OrderDirection = OrderDirection.ASC,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> ChildConnection:
+        descending = direction is OrderDirection.DESC
+        sort = [
+            SortKey(_CHILD_SORT_COLUMNS[order_by], descending),
+            SortKey(models.Child.id, descending),
+        ]
+        statement = apply_child_filter(select(models.Child), filter)
+        connection: ChildConnection = await _connection(
+            info, ChildConnection, Child, statement, sort, PageArguments(first, after, last, before)
+        )
+        return connection
+
+    @strawberry.field(description="One child by global ID (儿童).")
+    async def child(self, info: Info, id: strawberry.ID) -> Child | None:
+        key = decode_global_id(id, "Child", field="id")
+        row = await info.context.loaders.child.load(key)
+        return Child.from_row(row) if row else None
+
+    @strawberry.field(description="Guardians (监护人), by name, a page at a time.")
+    async def guardians(
+        self,
+        info: Info,
+        search: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> GuardianConnection:
+        statement = select(models.Guardian)
+        if search:
+            statement = statement.where(models.Guardian.name.contains(search, autoescape=True))
+        sort = [SortKey(models.Guardian.name), SortKey(models.Guardian.id)]
+        connection: GuardianConnection = await _connection(
+            info,
+            GuardianConnection,
+            Guardian,
+            statement,
+            sort,
+            PageArguments(first, after, last, before),
+        )
+        return connection
+
+    @strawberry.field(description="Protection cases (个案), newest first.")
+    async def cases(
+        self,
+        info: Info,
+        filter: CaseFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> CaseConnection:
+        statement = apply_case_filter(select(models.Case), filter)
+        sort = [SortKey(models.Case.opened_at, True), SortKey(models.Case.id, True)]
+        connection: CaseConnection = await _connection(
+            info, CaseConnection, Case, statement, sort, PageArguments(first, after, last, before)
+        )
+        return connection
+
+    @strawberry.field(name="case", description="One case by global ID (个案).")
+    async def case_(self, info: Info, id: strawberry.ID) -> Case | None:
+        key = decode_global_id(id, "Case", field="id")
+        row = await info.context.loaders.case.load(key)
+        return Case.from_row(row) if row else None
+
+    @strawberry.field(description="Administrative regions (行政区划), by code.")
+    async def regions(
+        self,
+        info: Info,
+        level: RegionLevel | None = None,
+        within: Annotated[
+            str | None, strawberry.argument(description="Only this region's subtree.")
+        ] = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> RegionConnection:
+        statement = select(models.Region)
+        if level is not None:
+            statement = statement.where(models.Region.level == level.value)
+        if within is not None:
+            statement = statement.where(region_condition(models.Region.code, within, "within"))
+        connection: RegionConnection = await _connection(
+            info,
+            RegionConnection,
+            Region,
+            statement,
+            [SortKey(models.Region.code)],
+            PageArguments(first, after, last, before),
+        )
+        return connection
+
+    @strawberry.field(description="One region by its code (行政区划代码).")
+    async def region(self, info: Info, code: str) -> Region | None:
+        row = await info.context.loaders.region.load(code)
+        return Region.from_row(row) if row else None
+
+    @strawberry.field(description="Organisations (单位).")
+    async def organizations(
+        self,
+        info: Info,
+        department: str | None = None,
+        kind: enums.OrganizationKind | None = None,
+        region_code: Annotated[
+            str | None, strawberry.argument(description="Only this region's subtree.")
+        ] = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> OrganizationConnection:
+        org = models.Organization
+        statement = select(org)
+        if department is not None:
+            statement = statement.where(org.department == department)
+        if kind is not None:
+            statement = statement.where(org.kind == kind)
+        if region_code is not None:
+            statement = statement.where(
+                region_condition(org.region_code, region_code, "regionCode")
+            )
+        connection: OrganizationConnection = await _connection(
+            info,
+            OrganizationConnection,
+            Organization,
+            statement,
+            [SortKey(org.name), SortKey(org.id)],
+            PageArguments(first, after, last, before),
+        )
+        return connection
+
+    @strawberry.field(description="Who the caller is (当前用户).")
+    def me(self, info: Info) -> Me:
+        caller = info.context.caller
+        return Me(
+            user_id=caller.user_id,
+            anonymous=caller.is_anonymous,
+            department=caller.department,
+            role=caller.role,
+            region_code=caller.region_code,
+            organization_id=caller.organization_id,
+        )

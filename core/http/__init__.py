@@ -1,0 +1,1 @@
+"""The HTTP surface: GraphQL over HTTP and WebSocket, GraphiQL, and health probes."""

@@ -1,0 +1,125 @@
+"""GraphQL over HTTP (the GraphQL-over-HTTP specification) on Strawberry's ASGI view.
+
+Strawberry answers `application/json` only; this view adds `application/graphql-response+json`:
+when the client accepts it, a request error (unparsable document, failed validation, bad
+variables) is a 400 with no `data` entry, and an executed operation is a 200 even with field
+errors. Clients that accept only `application/json` get the legacy 200 behaviour.
+"""
+
+from typing import Any
+
+from graphql import ExecutionResult
+from starlette import status
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.http.exceptions import HTTPException
+
+from core.errors import CareGraphError
+from core.graphql.context import RequestContext
+from core.http.graphiql import GRAPHIQL_HTML
+from core.identity import caller_from_bearer
+
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+JSON = "application/json"
+
+
+def negotiate_media_type(accept: str | None) -> str | None:
+    """The response media type for an Accept header; None when neither is acceptable."""
+    if not accept:
+        return JSON
+    ranges = []
+    for position, part in enumerate(accept.split(",")):
+        media, *params = (piece.strip() for piece in part.split(";"))
+        quality = 1.0
+        for param in params:
+            if param.startswith("q="):
+                try:
+                    quality = float(param[2:])
+                except ValueError:
+                    quality = 0.0
+        ranges.append((quality, -position, media.lower()))
+    for quality, _, media in sorted(ranges, reverse=True):
+        if quality <= 0:
+            continue
+        if media == GRAPHQL_RESPONSE_JSON:
+            return GRAPHQL_RESPONSE_JSON
+        if media in (JSON, "application/*", "*/*"):
+            return JSON
+    return None
+
+
+class _SubResponse(Response):
+    media_type_chosen: str = JSON
+    request_error: bool = False
+
+
+def _is_request_error(result: ExecutionResult) -> bool:
+    """Parse, validation and variable errors stop before execution: no error has a path."""
+    return result.data is None and bool(result.errors) and all(
+        error.path is None for error in result.errors
+    )
+
+
+class CareGraphGraphQL(GraphQL[RequestContext, None]):
+    def __init__(self, schema: Any, **kwargs: Any) -> None:
+        super().__init__(schema, **kwargs)
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> RequestContext:
+        build = request.app.state.context_factory
+        context: RequestContext = build(request)
+        return context
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        sub_response = _SubResponse()
+        sub_response.status_code = None  # type: ignore[assignment]
+        del sub_response.headers["content-length"]
+        if isinstance(request, Request):
+            media_type = negotiate_media_type(request.headers.get("accept"))
+            if media_type is None and request.method == "POST":
+                raise HTTPException(
+                    status.HTTP_406_NOT_ACCEPTABLE,
+                    f"Accept must allow {GRAPHQL_RESPONSE_JSON} or {JSON}",
+                )
+            sub_response.media_type_chosen = media_type or JSON
+        return sub_response
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        return HTMLResponse(GRAPHIQL_HTML)
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        response = await super().process_result(request, result)
+        if _is_request_error(result):
+            response.pop("data", None)  # type: ignore[misc]
+            request.state.graphql_request_error = True
+        return response
+
+    def create_response(
+        self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse], sub_response: Response
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        media_type = getattr(sub_response, "media_type_chosen", JSON)
+        response.headers["content-type"] = f"{media_type}; charset=utf-8"
+        is_request_error = isinstance(response_data, dict) and "data" not in response_data
+        if media_type == GRAPHQL_RESPONSE_JSON and is_request_error and not sub_response.status_code:
+            response.status_code = status.HTTP_400_BAD_REQUEST
+        return response
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except CareGraphError as error:  # raised while building the context, e.g. a bad token
+            body = {"errors": [{"message": error.message, "extensions": error.extensions}]}
+            status_code = 401 if error.code == "UNAUTHENTICATED" else 400
+            response = JSONResponse(body, status_code=status_code, media_type=JSON)
+            if scope["type"] == "http":
+                await response(scope, receive, send)
+            else:
+                await send({"type": "websocket.close", "code": 4401, "reason": error.message})
+
+
+__all__ = ["CareGraphGraphQL", "caller_from_bearer", "negotiate_media_type"]

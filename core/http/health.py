@@ -1,0 +1,30 @@
+"""Probes for the orchestrator: alive, and ready (database reachable, migrations current)."""
+
+from sqlalchemy import text
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from core.migrate import pending_heads
+
+
+async def healthz(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "alive"})
+
+
+async def readyz(request: Request) -> JSONResponse:
+    engine = request.app.state.engine
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        pending = await pending_heads(engine, request.app.state.alembic_config)
+    except Exception as error:  # any failure to reach the database means "not ready"
+        return JSONResponse(
+            {"status": "unready", "database": "unreachable", "error": type(error).__name__},
+            status_code=503,
+        )
+    if pending:
+        return JSONResponse(
+            {"status": "unready", "database": "reachable", "pendingMigrations": sorted(pending)},
+            status_code=503,
+        )
+    return JSONResponse({"status": "ready", "database": "reachable", "migrations": "current"})

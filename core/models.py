@@ -1,0 +1,231 @@
+"""Core tables: regions, organisations, children, guardians, guardianships, cases and events.
+
+Plugins add tables of their own that may reference these; these never reference theirs.
+Every mutable record carries `version`, bumped by SQLAlchemy on each UPDATE and checked in its
+WHERE clause, so a concurrent edit fails instead of silently overwriting (optimistic locking).
+"""
+
+import uuid
+from datetime import date, datetime
+from enum import Enum as PyEnum
+from typing import Any
+
+from sqlalchemy import (
+    ARRAY,
+    Boolean,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column
+
+from core import enums
+from core.left_behind import left_behind_expression
+from core.resident_id import Sex
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def text_enum(enum_class: type[PyEnum]) -> Enum:
+    """Store an enum as text with a CHECK constraint, so adding a member needs no type change."""
+    return Enum(
+        enum_class,
+        native_enum=False,
+        create_constraint=True,
+        length=40,
+        name=enum_class.__name__.lower(),
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+def new_id() -> uuid.UUID:
+    return uuid.uuid4()
+
+
+class Versioned:
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    __mapper_args__: dict[str, Any] = {"version_id_col": version}  # noqa: RUF012
+
+
+class Region(Base):
+    """行政区划: GB/T 2260 codes extended to 9-digit townships and 12-digit villages."""
+
+    __tablename__ = "regions"
+
+    code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    level: Mapped[str] = mapped_column(String(12))
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"), index=True)
+
+    __table_args__ = (
+        Index("ix_regions_code_pattern", "code", postgresql_ops={"code": "text_pattern_ops"}),
+    )
+
+
+class Organization(Base):
+    """单位: a school, police station, township government, village committee, hospital…"""
+
+    __tablename__ = "organizations"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200))
+    department: Mapped[str] = mapped_column(String(40), index=True)
+    kind: Mapped[enums.OrganizationKind] = mapped_column(text_enum(enums.OrganizationKind))
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Guardian(Versioned, Base):
+    """监护人: a person who is, or cares for the child as, a guardian."""
+
+    __tablename__ = "guardians"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(100))
+    id_number: Mapped[str | None] = mapped_column(String(18), unique=True)
+    sex: Mapped[Sex | None] = mapped_column(text_enum(Sex))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Guardianship(Versioned, Base):
+    """监护关系: the link between one child and one guardian."""
+
+    __tablename__ = "guardianships"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=new_id)
+    child_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("children.id"), index=True)
+    guardian_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("guardians.id"), index=True)
+    relationship: Mapped[enums.Relationship] = mapped_column(text_enum(enums.Relationship))
+    kind: Mapped[enums.GuardianshipKind] = mapped_column(text_enum(enums.GuardianshipKind))
+    lives_with_child: Mapped[bool] = mapped_column(Boolean)
+    works_away: Mapped[bool] = mapped_column(Boolean, default=False)
+    work_destination: Mapped[str | None] = mapped_column(String(200))
+    works_away_since: Mapped[date | None] = mapped_column(Date)
+    capacity: Mapped[enums.GuardianCapacity] = mapped_column(text_enum(enums.GuardianCapacity))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (UniqueConstraint("child_id", "guardian_id"),)
+
+
+class Child(Versioned, Base):
+    """儿童: a child registered in the shared records."""
+
+    __tablename__ = "children"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=new_id)
+    id_number: Mapped[str | None] = mapped_column(String(18), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    sex: Mapped[Sex] = mapped_column(text_enum(Sex))
+    birth_date: Mapped[date] = mapped_column(Date)
+    household_region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
+    residence_region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
+    address: Mapped[str | None] = mapped_column(String(300))
+    schooling: Mapped[enums.Schooling] = mapped_column(text_enum(enums.Schooling))
+    boarding: Mapped[bool] = mapped_column(Boolean, default=False)
+    health: Mapped[enums.HealthStatus] = mapped_column(text_enum(enums.HealthStatus))
+    disability_category: Mapped[enums.DisabilityCategory | None] = mapped_column(
+        text_enum(enums.DisabilityCategory)
+    )
+    disability_grade: Mapped[int | None] = mapped_column(Integer)
+    illness: Mapped[str | None] = mapped_column(String(200))
+    difficulty_categories: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    guardianship_type: Mapped[enums.GuardianshipType | None] = mapped_column(
+        text_enum(enums.GuardianshipType)
+    )
+    family_income_sources: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    assistance_received: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    status: Mapped[enums.ChildStatus] = mapped_column(
+        text_enum(enums.ChildStatus), default=enums.ChildStatus.ACTIVE
+    )
+    registered_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+    is_left_behind: Mapped[bool] = column_property(
+        left_behind_expression(
+            child_id=id,
+            birth_date=birth_date,
+            guardianships=Guardianship.__table__,
+        )
+    )
+
+    __table_args__ = (
+        Index(
+            "ix_children_residence_pattern",
+            "residence_region_code",
+            postgresql_ops={"residence_region_code": "text_pattern_ops"},
+        ),
+        Index("ix_children_name_id", "name", "id"),
+        Index("ix_children_registered_id", "registered_at", "id"),
+        Index("ix_children_birth_id", "birth_date", "id"),
+    )
+
+
+class Case(Versioned, Base):
+    """个案: one protection case about one child."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=new_id)
+    child_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("children.id"), index=True)
+    kind: Mapped[enums.CaseKind] = mapped_column(text_enum(enums.CaseKind))
+    status: Mapped[enums.CaseStatus] = mapped_column(
+        text_enum(enums.CaseStatus), default=enums.CaseStatus.OPEN
+    )
+    risk_level: Mapped[enums.RiskLevel | None] = mapped_column(text_enum(enums.RiskLevel))
+    summary: Mapped[str] = mapped_column(Text)
+    opened_by_organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"))
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (Index("ix_cases_child_status", "child_id", "status"),)
+
+
+class CaseAssignment(Base):
+    """An organisation the case is assigned to, besides the one that opened it."""
+
+    __tablename__ = "case_assignments"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id"), primary_key=True
+    )
+    assigned_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+
+class CaseEvent(Base):
+    """One entry of a case's timeline. Append-only: the database refuses UPDATE and DELETE."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=new_id)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"), index=True)
+    occurred_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.clock_timestamp()
+    )
+    kind: Mapped[enums.CaseEventKind] = mapped_column(text_enum(enums.CaseEventKind))
+    actor_user_id: Mapped[str] = mapped_column(String(100))
+    actor_department: Mapped[str | None] = mapped_column(String(40))
+    organization_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organizations.id"))
+    note: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,32 @@
+"""Configuration, read from the environment (and an optional `.env` file)."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL URL. Unset: an embedded PostgreSQL is started in `data_dir`.",
+    )
+    data_dir: Path = Field(
+        default=Path(".caregraph"),
+        validation_alias="CAREGRAPH_DATA_DIR",
+        description="Where the embedded PostgreSQL keeps its files.",
+    )
+    jwt_secret: str = Field(
+        default="caregraph-demo-secret-change-me-in-production",
+        validation_alias="CAREGRAPH_JWT_SECRET",
+    )
+    max_page_size: int = Field(default=100, validation_alias="CAREGRAPH_MAX_PAGE_SIZE")
+    default_page_size: int = Field(default=20, validation_alias="CAREGRAPH_DEFAULT_PAGE_SIZE")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
