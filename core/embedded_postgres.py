@@ -3,8 +3,6 @@
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
-import pgserver
-
 DATABASE_NAME = "caregraph"
 
 
@@ -14,6 +12,8 @@ def start_embedded_postgres(data_dir: Path, database: str = DATABASE_NAME) -> st
     The server keeps running after this process exits so that the next start is instant; it
     listens on a Unix socket inside `data_dir` only, never on a network port.
     """
+    import pgserver  # imported here: only machines without DATABASE_URL need it
+
     pgdata = (data_dir / "pgdata").resolve()
     pgdata.mkdir(parents=True, exist_ok=True)
     server = pgserver.get_server(pgdata, cleanup_mode=None)

@@ -3,9 +3,20 @@
 from collections.abc import Sequence
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
 from core.graphql.error_masking import MaskInternalErrors
+
+
+class CareGraphSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Strawberry's default logs every error message, and a message may echo a caller's
+        input (a child's data). Internal errors are logged, without their message, by
+        MaskInternalErrors; the rest are the caller's to read, not the log's."""
 
 
 def build_schema(
@@ -19,7 +30,7 @@ def build_schema(
     subscription = (
         merge_types("Subscription", tuple(subscription_types)) if subscription_types else None
     )
-    return strawberry.Schema(
+    return CareGraphSchema(
         query=query,
         mutation=mutation,
         subscription=subscription,

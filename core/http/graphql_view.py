@@ -6,6 +6,7 @@ variables) is a 400 with no `data` entry, and an executed operation is a 200 eve
 errors. Clients that accept only `application/json` get the legacy 200 behaviour.
 """
 
+import json
 from typing import Any
 
 from graphql import ExecutionResult
@@ -15,7 +16,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
-from strawberry.http.exceptions import HTTPException
+from cross_web import HTTPException
 
 from core.errors import CareGraphError
 from core.graphql.context import RequestContext
@@ -66,6 +67,9 @@ def _is_request_error(result: ExecutionResult) -> bool:
 class CareGraphGraphQL(GraphQL[RequestContext, None]):
     def __init__(self, schema: Any, **kwargs: Any) -> None:
         super().__init__(schema, **kwargs)
+
+    def encode_json(self, data: object) -> str:
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

@@ -1,0 +1,5 @@
+"""`python -m core` is the `caregraph` command."""
+
+from core.cli import app
+
+app()
