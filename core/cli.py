@@ -75,7 +75,10 @@ async def _seed(url: str, children: int, seed: int) -> None:
         with Progress() as progress:
             task = progress.add_task("seeding children", total=children)
             summary = await seed_children(
-                engine, children, seed=seed, progress=lambda done: progress.update(task, completed=done)
+                engine,
+                children,
+                seed=seed,
+                progress=lambda done: progress.update(task, completed=done),
             )
     finally:
         await engine.dispose()
@@ -105,7 +108,9 @@ def token(
     hours: Annotated[int, typer.Option(min=1, help="Validity in hours.")] = 8,
 ) -> None:
     """Sign a token with the configured secret (for the demo and tests)."""
-    caller = Caller(user_id=sub, department=dept, role=role, organization_id=org, region_code=region)
+    caller = Caller(
+        user_id=sub, department=dept, role=role, organization_id=org, region_code=region
+    )
     typer.echo(sign_token(caller, get_settings().jwt_secret, expires_in_seconds=hours * 3600))
 
 

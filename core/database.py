@@ -1,9 +1,15 @@
 """Engine and sessions. PostgreSQL only: a configured server, or the embedded one."""
 
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from core.embedded_postgres import start_embedded_postgres
+from core.events import EventBus
 from core.settings import Settings
 
 
@@ -25,5 +31,11 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     return create_async_engine(url, pool_size=pool_size, max_overflow=5, pool_pre_ping=True)
 
 
-def create_session_factory(engine: AsyncEngine) -> async_sessionmaker:  # type: ignore[type-arg]
-    return async_sessionmaker(engine, expire_on_commit=False)
+def create_session_factory(
+    engine: AsyncEngine, event_bus: "EventBus | None" = None
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded values after commit, and carry the app's event bus so that
+    write services can announce domain events to plugins."""
+    return async_sessionmaker(
+        engine, expire_on_commit=False, info={"event_bus": event_bus or EventBus()}
+    )

@@ -6,7 +6,9 @@ birth date and the parents' guardianship facts, never typed in: it changes by it
 child turns 16 or a parent comes home.
 """
 
-from sqlalchemy import ColumnElement, Table, and_, exists, func, literal_column, or_, select
+from typing import Any
+
+from sqlalchemy import ColumnElement, FromClause, and_, exists, func, literal_column, or_, select
 
 from core.enums import PARENTS, GuardianCapacity
 
@@ -14,8 +16,9 @@ AGE_LIMIT_YEARS = 16
 
 
 def left_behind_expression(
-    *, child_id: ColumnElement, birth_date: ColumnElement, guardianships: Table
+    *, child_id: Any, birth_date: Any, guardianships: FromClause
 ) -> ColumnElement[bool]:
+    """A boolean SQL expression correlated to the child row's `id` and `birth_date`."""
     g = guardianships.c
     is_parent = g.relationship.in_([parent.value for parent in PARENTS])
     parent_absent_or_incapable = or_(g.works_away, g.capacity != GuardianCapacity.FULL.value)

@@ -32,7 +32,9 @@ class ResidentId:
 
 
 def check_character(first_17_digits: str) -> str:
-    total = sum(int(digit) * weight for digit, weight in zip(first_17_digits, _WEIGHTS, strict=True))
+    total = sum(
+        int(digit) * weight for digit, weight in zip(first_17_digits, _WEIGHTS, strict=True)
+    )
     return _CHECK_CHARACTERS[total % 11]
 
 

@@ -97,9 +97,9 @@ def _plain_url(asyncpg_url: str) -> str:
     return make_url(asyncpg_url).set(drivername="postgresql").render_as_string(False)
 
 
-def start_server(database_url: str, *, extra_env: dict[str, str] | None = None) -> tuple[
-    subprocess.Popen[bytes], str
-]:
+def start_server(
+    database_url: str, *, extra_env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
     """Start `caregraph serve` as a separate process on 127.0.0.1; return it and its URL."""
     port = free_port()
     env = {
@@ -210,4 +210,6 @@ def new_id_number(birth_date: date, sex: Sex, address_code: str = "512099") -> s
 
 
 def test_settings(database_url: str) -> Settings:
-    return Settings(database_url=_plain_url(database_url), CAREGRAPH_JWT_SECRET=TEST_JWT_SECRET)
+    return Settings.model_validate(
+        {"database_url": _plain_url(database_url), "CAREGRAPH_JWT_SECRET": TEST_JWT_SECRET}
+    )

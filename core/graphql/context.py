@@ -1,13 +1,18 @@
 """What every resolver receives: the caller, database access and per-request loaders."""
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
 from core.identity import Caller
 from core.settings import Settings
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 @dataclass
@@ -17,6 +22,17 @@ class RequestContext:
     settings: Settings
     loaders: Any = None
     extras: dict[str, Any] = field(default_factory=dict)
+
+    def loader(
+        self, name: str, batch_load: Callable[[list[K]], Awaitable[list[V]]]
+    ) -> DataLoader[K, V]:
+        """A per-request DataLoader that a plugin names; created on first use, then reused so
+        that every resolver of the request shares its batch and cache."""
+        key = f"loader:{name}"
+        if key not in self.extras:
+            self.extras[key] = DataLoader(batch_load)
+        loader: DataLoader[K, V] = self.extras[key]
+        return loader
 
     def session(self) -> AsyncSession:
         """A session for one unit of work. Loaders each take their own: sibling fields resolve

@@ -21,9 +21,12 @@ DisabilityCategory = strawberry.enum(
 DifficultyCategory = strawberry.enum(
     enums.DifficultyCategory, description="Child-in-difficulty category (困境儿童类别)."
 )
-IncomeSource = strawberry.enum(enums.IncomeSource, description="Family income source (家庭收入来源).")
+IncomeSource = strawberry.enum(
+    enums.IncomeSource, description="Family income source (家庭收入来源)."
+)
 AssistanceKind = strawberry.enum(
-    enums.AssistanceKind, description="Assistance received (享受救助情况): 低保, 特困供养, 临时救助…"
+    enums.AssistanceKind,
+    description="Assistance received (享受救助情况): 低保, 特困供养, 临时救助…",
 )
 Relationship = strawberry.enum(
     enums.Relationship, description="The guardian's relationship to the child (与儿童关系)."
@@ -35,9 +38,15 @@ GuardianshipKind = strawberry.enum(
 GuardianCapacity = strawberry.enum(
     enums.GuardianCapacity, description="Capacity to act as guardian (监护能力)."
 )
-OrganizationKind = strawberry.enum(enums.OrganizationKind, description="Kind of organisation (单位类型).")
-CaseKind = strawberry.enum(enums.CaseKind, description="What the protection case is about (个案类型).")
+OrganizationKind = strawberry.enum(
+    enums.OrganizationKind, description="Kind of organisation (单位类型)."
+)
+CaseKind = strawberry.enum(
+    enums.CaseKind, description="What the protection case is about (个案类型)."
+)
 CaseStatus = strawberry.enum(enums.CaseStatus, description="Case status (个案状态).")
 RiskLevel = strawberry.enum(enums.RiskLevel, description="Assessed risk level (风险等级).")
-CaseEventKind = strawberry.enum(enums.CaseEventKind, description="Kind of timeline entry (事件类型).")
+CaseEventKind = strawberry.enum(
+    enums.CaseEventKind, description="Kind of timeline entry (事件类型)."
+)
 RegionLevel = strawberry.enum(RegionLevelEnum, name="RegionLevel", description="Level (行政级别).")

@@ -8,8 +8,9 @@ from typing import Any
 import strawberry
 from sqlalchemy import ColumnElement, Select, exists, select
 
-from core import enums, models
+from core import models
 from core.errors import ValidationFailed
+from core.graphql import enums
 from core.region_codes import is_region_code, subtree_prefix
 from core.resident_id import normalize
 
@@ -26,8 +27,12 @@ class ChildFilter:
     guardianship_types: list[enums.GuardianshipType] | None = None
     schooling: list[enums.Schooling] | None = None
     status: list[enums.ChildStatus] | None = None
-    min_age: int | None = strawberry.field(default=None, description="Age in whole years, inclusive.")
-    max_age: int | None = strawberry.field(default=None, description="Age in whole years, inclusive.")
+    min_age: int | None = strawberry.field(
+        default=None, description="Age in whole years, inclusive."
+    )
+    max_age: int | None = strawberry.field(
+        default=None, description="Age in whole years, inclusive."
+    )
     risk_levels: list[enums.RiskLevel] | None = strawberry.field(
         default=None, description="Children with an open case at one of these risk levels."
     )
@@ -55,7 +60,8 @@ class OrderDirection(Enum):
 def region_condition(column: Any, code: str, field: str) -> ColumnElement[bool]:
     if not is_region_code(code):
         raise ValidationFailed("a region code has 6, 9 or 12 digits", field=field)
-    return column.like(subtree_prefix(code) + "%")
+    condition: ColumnElement[bool] = column.like(subtree_prefix(code) + "%")
+    return condition
 
 
 def _years_ago(years: int) -> date:

@@ -5,7 +5,7 @@ from datetime import date
 
 import strawberry
 
-from core import enums
+from core.graphql import enums
 from core.resident_id import Sex
 
 

@@ -3,22 +3,22 @@ nested query costs a fixed number of statements whatever the page size."""
 
 import uuid
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Hashable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import InstrumentedAttribute
 from strawberry.dataloader import DataLoader
 
 from core import models
 from core.enums import CaseStatus
 
-K = TypeVar("K", bound=Hashable)
-Row = TypeVar("Row")
 
-
-def _one_per_key(
-    sessions: async_sessionmaker[AsyncSession], model: type[Any], key_column: ColumnElement[Any]
+def batch_one_per_key(
+    sessions: async_sessionmaker[AsyncSession],
+    model: type[Any],
+    key_column: InstrumentedAttribute[Any],
 ) -> Callable[[list[Any]], Awaitable[list[Any]]]:
     async def load(keys: list[Any]) -> list[Any]:
         async with sessions() as session:
@@ -29,12 +29,12 @@ def _one_per_key(
     return load
 
 
-def _many_per_key(
+def batch_many_per_key(
     sessions: async_sessionmaker[AsyncSession],
     model: type[Any],
-    key_column: ColumnElement[Any],
+    key_column: InstrumentedAttribute[Any],
     *,
-    order_by: Sequence[ColumnElement[Any]],
+    order_by: Sequence[InstrumentedAttribute[Any]],
     where: Sequence[ColumnElement[bool]] = (),
 ) -> Callable[[list[Any]], Awaitable[list[list[Any]]]]:
     async def load(keys: list[Any]) -> list[list[Any]]:
@@ -55,26 +55,28 @@ class Loaders:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         m = models
         self.child = DataLoader[uuid.UUID, m.Child | None](
-            _one_per_key(sessions, m.Child, m.Child.id)
+            batch_one_per_key(sessions, m.Child, m.Child.id)
         )
         self.guardian = DataLoader[uuid.UUID, m.Guardian | None](
-            _one_per_key(sessions, m.Guardian, m.Guardian.id)
+            batch_one_per_key(sessions, m.Guardian, m.Guardian.id)
         )
         self.guardianship = DataLoader[uuid.UUID, m.Guardianship | None](
-            _one_per_key(sessions, m.Guardianship, m.Guardianship.id)
+            batch_one_per_key(sessions, m.Guardianship, m.Guardianship.id)
         )
         self.region = DataLoader[str, m.Region | None](
-            _one_per_key(sessions, m.Region, m.Region.code)
+            batch_one_per_key(sessions, m.Region, m.Region.code)
         )
         self.organization = DataLoader[uuid.UUID, m.Organization | None](
-            _one_per_key(sessions, m.Organization, m.Organization.id)
+            batch_one_per_key(sessions, m.Organization, m.Organization.id)
         )
-        self.case = DataLoader[uuid.UUID, m.Case | None](_one_per_key(sessions, m.Case, m.Case.id))
+        self.case = DataLoader[uuid.UUID, m.Case | None](
+            batch_one_per_key(sessions, m.Case, m.Case.id)
+        )
         self.case_event = DataLoader[uuid.UUID, m.CaseEvent | None](
-            _one_per_key(sessions, m.CaseEvent, m.CaseEvent.id)
+            batch_one_per_key(sessions, m.CaseEvent, m.CaseEvent.id)
         )
         self.guardianships_of_child = DataLoader[uuid.UUID, list[m.Guardianship]](
-            _many_per_key(
+            batch_many_per_key(
                 sessions,
                 m.Guardianship,
                 m.Guardianship.child_id,
@@ -82,7 +84,7 @@ class Loaders:
             )
         )
         self.guardianships_of_guardian = DataLoader[uuid.UUID, list[m.Guardianship]](
-            _many_per_key(
+            batch_many_per_key(
                 sessions,
                 m.Guardianship,
                 m.Guardianship.guardian_id,
@@ -90,12 +92,12 @@ class Loaders:
             )
         )
         self.cases_of_child = DataLoader[uuid.UUID, list[m.Case]](
-            _many_per_key(
+            batch_many_per_key(
                 sessions, m.Case, m.Case.child_id, order_by=[m.Case.opened_at, m.Case.id]
             )
         )
         self.open_cases_of_child = DataLoader[uuid.UUID, list[m.Case]](
-            _many_per_key(
+            batch_many_per_key(
                 sessions,
                 m.Case,
                 m.Case.child_id,
@@ -104,7 +106,7 @@ class Loaders:
             )
         )
         self.events_of_case = DataLoader[uuid.UUID, list[m.CaseEvent]](
-            _many_per_key(
+            batch_many_per_key(
                 sessions,
                 m.CaseEvent,
                 m.CaseEvent.case_id,
@@ -112,7 +114,7 @@ class Loaders:
             )
         )
         self.assignments_of_case = DataLoader[uuid.UUID, list[m.CaseAssignment]](
-            _many_per_key(
+            batch_many_per_key(
                 sessions,
                 m.CaseAssignment,
                 m.CaseAssignment.case_id,
@@ -120,7 +122,7 @@ class Loaders:
             )
         )
         self.subregions = DataLoader[str, list[m.Region]](
-            _many_per_key(sessions, m.Region, m.Region.parent_code, order_by=[m.Region.code])
+            batch_many_per_key(sessions, m.Region, m.Region.parent_code, order_by=[m.Region.code])
         )
 
     def prime_children(self, rows: Sequence[models.Child]) -> None:

@@ -14,13 +14,14 @@ from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 import strawberry
-from sqlalchemy import ColumnElement, Select, func, select, tuple_
+from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy.orm import InstrumentedAttribute
 from strawberry import relay
 
 from core.errors import ValidationFailed
 from core.graphql.context import Info
 
-NodeType = TypeVar("NodeType")
+NodeType = TypeVar("NodeType", bound=relay.Node)
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class PageArguments:
 
 @dataclass(frozen=True)
 class SortKey:
-    column: ColumnElement[Any]
+    column: InstrumentedAttribute[Any]
     descending: bool = False
 
 
@@ -45,7 +46,7 @@ def _encode_value(value: Any) -> Any:
     return value
 
 
-def _decode_value(value: Any, column: ColumnElement[Any]) -> Any:
+def _decode_value(value: Any, column: InstrumentedAttribute[Any]) -> Any:
     python_type = column.type.python_type
     if python_type is datetime:
         return datetime.fromisoformat(value)
@@ -61,7 +62,9 @@ def encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode()
 
 
-def decode_cursor(cursor: str, columns: list[ColumnElement[Any]], argument: str) -> list[Any]:
+def decode_cursor(
+    cursor: str, columns: list[InstrumentedAttribute[Any]], argument: str
+) -> list[Any]:
     try:
         values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         if not isinstance(values, list) or len(values) != len(columns):
@@ -120,9 +123,9 @@ async def fetch_page(
         key, value = tuple_(*columns), tuple_(*before)
         paged = paged.where(key > value if descending else key < value)
     fetch_descending = descending != backwards
-    paged = paged.order_by(
-        *[c.desc() if fetch_descending else c.asc() for c in columns]
-    ).limit(size + 1)
+    paged = paged.order_by(*[c.desc() if fetch_descending else c.asc() for c in columns]).limit(
+        size + 1
+    )
 
     async with info.context.session() as session:
         rows = list((await session.scalars(paged)).all())

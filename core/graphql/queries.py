@@ -5,8 +5,11 @@ from typing import Annotated, Any
 import strawberry
 from sqlalchemy import Select, select
 from strawberry import relay
+from strawberry.types.base import StrawberryObjectDefinition
 
-from core import enums, models
+from core import models
+from core.errors import ValidationFailed
+from core.graphql import enums
 from core.graphql.context import Info
 from core.graphql.filters import (
     CaseFilter,
@@ -75,9 +78,22 @@ _CHILD_SORT_COLUMNS = {
 
 @strawberry.type
 class CoreQuery:
-    node: relay.Node | None = relay.node(
-        description="Any object by its global ID; null when none exists."
-    )
+    @strawberry.field(description="Any object by its global ID; null when none exists.")
+    async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
+        # Resolved here rather than with strawberry's `relay.node()`, whose field extension
+        # rewrites the field in place and so cannot take part in more than one schema build.
+        try:
+            global_id = relay.GlobalID.from_id(id)
+        except relay.GlobalIDValueError:
+            raise ValidationFailed("is not a global ID", field="id") from None
+        definition = info.schema.get_type_by_name(global_id.type_name)
+        is_node_type = isinstance(definition, StrawberryObjectDefinition) and issubclass(
+            definition.origin, relay.Node
+        )
+        if not is_node_type:
+            return None
+        node: relay.Node | None = await global_id.resolve_node(info, required=False)
+        return node
 
     @strawberry.field(description="Children (儿童), filtered and ordered, a page at a time.")
     async def children(

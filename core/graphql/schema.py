@@ -1,13 +1,27 @@
-"""Composing the executable schema from the root types that the core and plugins contribute."""
+"""Composing the executable schema from what the core and the enabled plugins contribute.
 
-from collections.abc import Sequence
+Root types are merged field by field; fields that plugins add to core types (`type_fields`) are
+attached to those types' definitions for this build only, so a schema built without a plugin
+has none of its fields. Two contributions of the same field or type name stop the build with a
+message naming both.
+"""
+
+from collections.abc import Iterable, Sequence
+from copy import copy
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
+from strawberry.types.base import get_object_definition
+from strawberry.types.field import StrawberryField
 
 from core.graphql.error_masking import MaskInternalErrors
+from core.plugin_api import Plugin
+
+
+class SchemaConflict(RuntimeError):
+    """Two plugins claim the same type or field name."""
 
 
 class CareGraphSchema(strawberry.Schema):
@@ -19,29 +33,116 @@ class CareGraphSchema(strawberry.Schema):
         MaskInternalErrors; the rest are the caller's to read, not the log's."""
 
 
-def build_schema(
-    query_types: Sequence[type],
-    mutation_types: Sequence[type] = (),
-    subscription_types: Sequence[type] = (),
-    types: Sequence[type] = (),
-) -> strawberry.Schema:
-    query = merge_types("Query", tuple(query_types))
-    mutation = merge_types("Mutation", tuple(mutation_types)) if mutation_types else None
-    subscription = (
-        merge_types("Subscription", tuple(subscription_types)) if subscription_types else None
+_original_fields: dict[type, list[StrawberryField]] = {}
+
+
+def _graphql_names(cls: type) -> dict[str, StrawberryField]:
+    definition = get_object_definition(cls, strict=True)
+    return {f.graphql_name or strawberry_camel(f.python_name): f for f in definition.fields}
+
+
+def strawberry_camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _merge_roots(name: str, contributions: Sequence[tuple[str, type]]) -> type | None:
+    if not contributions:
+        return None
+    owner: dict[str, str] = {}
+    for plugin_name, root in contributions:
+        for field_name in _graphql_names(root):
+            if field_name in owner:
+                raise SchemaConflict(
+                    f"{name}.{field_name} is contributed by both {owner[field_name]!r} "
+                    f"and {plugin_name!r}"
+                )
+            owner[field_name] = plugin_name
+    merged: type = merge_types(name, tuple(root for _, root in contributions))
+    return merged
+
+
+def _extend_core_types(plugins: Sequence[Plugin], core_types: dict[str, type]) -> None:
+    for target in core_types.values():
+        definition = get_object_definition(target, strict=True)
+        definition.fields = list(_original_fields.setdefault(target, list(definition.fields)))
+    owner: dict[tuple[str, str], str] = {}
+    for type_name, target in core_types.items():
+        for field_name in _graphql_names(target):
+            owner[(type_name, field_name)] = "core"
+    for plugin in plugins:
+        for type_name, extension in plugin.type_fields.items():
+            if type_name not in core_types:
+                raise SchemaConflict(
+                    f"plugin {plugin.name!r} extends {type_name!r}, which is not a core type "
+                    f"(extensible: {', '.join(sorted(core_types))})"
+                )
+            definition = get_object_definition(core_types[type_name], strict=True)
+            for field_name, field in _graphql_names(extension).items():
+                key = (type_name, field_name)
+                if key in owner:
+                    raise SchemaConflict(
+                        f"{type_name}.{field_name} is contributed by both {owner[key]!r} "
+                        f"and {plugin.name!r}"
+                    )
+                owner[key] = plugin.name
+                added = copy(field)
+                added.origin = core_types[type_name]
+                definition.fields.append(added)
+
+
+def _check_type_names(plugins: Sequence[Plugin]) -> None:
+    owner: dict[str, str] = {}
+    for plugin in plugins:
+        for cls in plugin.types:
+            definition = get_object_definition(cls, strict=False)
+            name = definition.name if definition else cls.__name__
+            if name in owner:
+                raise SchemaConflict(
+                    f"type {name!r} is declared by both {owner[name]!r} and {plugin.name!r}"
+                )
+            owner[name] = plugin.name
+
+
+def build_schema(plugins: Iterable[Plugin]) -> CareGraphSchema:
+    from core.graphql import types as core_types_module
+
+    plugins = list(plugins)
+    core_types = {
+        cls.__name__: cls
+        for cls in (
+            core_types_module.Child,
+            core_types_module.Guardian,
+            core_types_module.Guardianship,
+            core_types_module.Case,
+            core_types_module.CaseEvent,
+            core_types_module.Region,
+            core_types_module.Organization,
+        )
+    }
+    _check_type_names(plugins)
+    _extend_core_types(plugins, core_types)
+    query = _merge_roots("Query", [(p.name, p.query) for p in plugins if p.query])
+    if query is None:
+        raise SchemaConflict("no plugin contributes a Query type")
+    mutation = _merge_roots("Mutation", [(p.name, p.mutation) for p in plugins if p.mutation])
+    subscription = _merge_roots(
+        "Subscription", [(p.name, p.subscription) for p in plugins if p.subscription]
     )
-    return CareGraphSchema(
-        query=query,
-        mutation=mutation,
-        subscription=subscription,
-        types=list(types),
-        extensions=[MaskInternalErrors],
-    )
+    try:
+        return CareGraphSchema(
+            query=query,
+            mutation=mutation,
+            subscription=subscription,
+            types=[t for p in plugins for t in p.types],
+            extensions=[MaskInternalErrors],
+        )
+    except Exception as error:  # strawberry's own duplicate-name checks, made readable
+        raise SchemaConflict(f"the plugins' types do not fit together: {error}") from error
 
 
-def core_schema() -> strawberry.Schema:
-    from core.graphql import enums  # noqa: F401  (registers the GraphQL enums)
-    from core.graphql.mutations import CoreMutation
-    from core.graphql.queries import CoreQuery
+def schema_for(setting: str | None = None) -> CareGraphSchema:
+    """The schema of the core and the plugins enabled by CAREGRAPH_PLUGINS (or `setting`)."""
+    from core.plugin_registry import enabled_plugins
 
-    return build_schema([CoreQuery], [CoreMutation])
+    return build_schema(enabled_plugins(setting))

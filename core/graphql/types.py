@@ -12,7 +12,8 @@ from typing import Any, Self
 import strawberry
 from strawberry import relay
 
-from core import enums, models
+from core import models
+from core.graphql import enums
 from core.graphql.context import Info
 from core.region_codes import RegionLevel
 from core.resident_id import Sex
@@ -34,7 +35,14 @@ async def _load_many(loader: Any, keys: list[Any]) -> list[Any]:
     return [found.get(key) if key is not None else None for key in keys]
 
 
-@strawberry.type(description="An administrative region (行政区划): city, county, township or village.")
+async def load_nodes(loader: Any, node_ids: Iterable[str]) -> list[Any]:
+    """Rows for the UUID keys inside `node_ids`, None where a key is malformed or unknown."""
+    return await _load_many(loader, _uuids(node_ids))
+
+
+@strawberry.type(
+    description="An administrative region (行政区划): city, county, township or village."
+)
 class Region(relay.Node):
     node_key: relay.NodeID[str]
     code: str = strawberry.field(
@@ -101,7 +109,7 @@ class Organization(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
-        rows = await _load_many(info.context.loaders.organization, _uuids(node_ids))
+        rows = await load_nodes(info.context.loaders.organization, node_ids)
         return [cls.from_row(row) if row else None for row in rows]
 
     @strawberry.field
@@ -110,7 +118,9 @@ class Organization(relay.Node):
         return Region.from_row(row)
 
 
-@strawberry.type(description="A guardian (监护人): a parent, grandparent, relative or other caregiver.")
+@strawberry.type(
+    description="A guardian (监护人): a parent, grandparent, relative or other caregiver."
+)
 class Guardian(relay.Node):
     id: relay.NodeID[str]
     name: str
@@ -134,7 +144,7 @@ class Guardian(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
-        rows = await _load_many(info.context.loaders.guardian, _uuids(node_ids))
+        rows = await load_nodes(info.context.loaders.guardian, node_ids)
         return [cls.from_row(row) if row else None for row in rows]
 
     @strawberry.field(description="The children this person is guardian or caregiver of.")
@@ -180,7 +190,7 @@ class Guardianship(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
-        rows = await _load_many(info.context.loaders.guardianship, _uuids(node_ids))
+        rows = await load_nodes(info.context.loaders.guardianship, node_ids)
         return [cls.from_row(row) if row else None for row in rows]
 
     @strawberry.field
@@ -256,7 +266,7 @@ class Child(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
-        rows = await _load_many(info.context.loaders.child, _uuids(node_ids))
+        rows = await load_nodes(info.context.loaders.child, node_ids)
         return [cls.from_row(row) if row else None for row in rows]
 
     @strawberry.field(description="Age in whole years today (年龄).")
@@ -315,7 +325,7 @@ class CaseEvent(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
-        rows = await _load_many(info.context.loaders.case_event, _uuids(node_ids))
+        rows = await load_nodes(info.context.loaders.case_event, node_ids)
         return [cls.from_row(row) if row else None for row in rows]
 
     @strawberry.field(description="The organisation on whose behalf it was recorded.")
@@ -356,7 +366,7 @@ class Case(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
-        rows = await _load_many(info.context.loaders.case, _uuids(node_ids))
+        rows = await load_nodes(info.context.loaders.case, node_ids)
         return [cls.from_row(row) if row else None for row in rows]
 
     @strawberry.field

@@ -22,7 +22,9 @@ async def unit_of_work(info: Info) -> AsyncIterator[AsyncSession]:
         async with info.context.session() as session, session.begin():
             yield session
     except IntegrityError:
-        raise Conflict("another change to the same records happened at the same time; retry") from None
+        raise Conflict(
+            "another change to the same records happened at the same time; retry"
+        ) from None
     except StaleDataError:
         raise Conflict(
             "the record was changed by someone else at the same time; read it again",

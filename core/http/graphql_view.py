@@ -9,14 +9,14 @@ errors. Clients that accept only `application/json` get the legacy 200 behaviour
 import json
 from typing import Any
 
-from graphql import ExecutionResult
+from cross_web import HTTPException
 from starlette import status
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
-from cross_web import HTTPException
+from strawberry.types import ExecutionResult
 
 from core.errors import CareGraphError
 from core.graphql.context import RequestContext
@@ -59,15 +59,11 @@ class _SubResponse(Response):
 
 def _is_request_error(result: ExecutionResult) -> bool:
     """Parse, validation and variable errors stop before execution: no error has a path."""
-    return result.data is None and bool(result.errors) and all(
-        error.path is None for error in result.errors
-    )
+    errors = result.errors or []
+    return result.data is None and bool(errors) and all(error.path is None for error in errors)
 
 
 class CareGraphGraphQL(GraphQL[RequestContext, None]):
-    def __init__(self, schema: Any, **kwargs: Any) -> None:
-        super().__init__(schema, **kwargs)
-
     def encode_json(self, data: object) -> str:
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
@@ -95,11 +91,12 @@ class CareGraphGraphQL(GraphQL[RequestContext, None]):
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return HTMLResponse(GRAPHIQL_HTML)
 
-    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
         response = await super().process_result(request, result)
         if _is_request_error(result):
-            response.pop("data", None)  # type: ignore[misc]
-            request.state.graphql_request_error = True
+            response.pop("data", None)
         return response
 
     def create_response(
@@ -109,7 +106,11 @@ class CareGraphGraphQL(GraphQL[RequestContext, None]):
         media_type = getattr(sub_response, "media_type_chosen", JSON)
         response.headers["content-type"] = f"{media_type}; charset=utf-8"
         is_request_error = isinstance(response_data, dict) and "data" not in response_data
-        if media_type == GRAPHQL_RESPONSE_JSON and is_request_error and not sub_response.status_code:
+        if (
+            media_type == GRAPHQL_RESPONSE_JSON
+            and is_request_error
+            and not sub_response.status_code
+        ):
             response.status_code = status.HTTP_400_BAD_REQUEST
         return response
 

@@ -4,7 +4,7 @@ from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from core.migrate import pending_heads
+from core.migrate import pending_migrations
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -16,7 +16,7 @@ async def readyz(request: Request) -> JSONResponse:
     try:
         async with engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
-        pending = await pending_heads(engine, request.app.state.alembic_config)
+        pending = await pending_migrations(engine, request.app.state.plugins)
     except Exception as error:  # any failure to reach the database means "not ready"
         return JSONResponse(
             {"status": "unready", "database": "unreachable", "error": type(error).__name__},
@@ -24,7 +24,11 @@ async def readyz(request: Request) -> JSONResponse:
         )
     if pending:
         return JSONResponse(
-            {"status": "unready", "database": "reachable", "pendingMigrations": sorted(pending)},
+            {
+                "status": "unready",
+                "database": "reachable",
+                "pendingMigrations": {name: sorted(heads) for name, heads in pending.items()},
+            },
             status_code=503,
         )
     return JSONResponse({"status": "ready", "database": "reachable", "migrations": "current"})

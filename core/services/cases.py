@@ -5,8 +5,9 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import enums, models
+from core import enums, events, models
 from core.errors import ValidationFailed
+from core.events import DomainEvent, publish
 from core.graphql.global_ids import decode_global_id, not_found
 from core.graphql.inputs import AddCaseEventInput, OpenCaseInput
 from core.identity import Caller
@@ -92,6 +93,8 @@ async def open_case(session: AsyncSession, caller: Caller, data: OpenCaseInput) 
         session.add(_event(case.id, enums.CaseEventKind.ASSIGNED, caller, opener.id, note))
     await session.flush()
     await session.refresh(case)
+    data = {"child_id": child_key, "kind": case.kind.value}
+    await publish(session, DomainEvent(events.CASE_OPENED, case.id, caller.user_id, data))
     return case
 
 
@@ -117,4 +120,6 @@ async def add_case_event(
     session.add(event)
     await session.flush()
     await session.refresh(event)
+    data = {"case_id": case.id, "kind": event.kind.value}
+    await publish(session, DomainEvent(events.CASE_EVENT_ADDED, event.id, caller.user_id, data))
     return event

@@ -5,10 +5,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import enums, models
+from core import enums, events, models
 from core.errors import ValidationFailed
+from core.events import DomainEvent, publish
 from core.graphql.global_ids import decode_global_id, encode_global_id, not_found
 from core.graphql.inputs import RegisterChildInput, UpdateChildInput
+from core.identity import Caller
 from core.resident_id import Sex
 from core.services import validation as check
 from core.services.patch import camel, changed_fields
@@ -29,7 +31,8 @@ def _check_health(
     if health is enums.HealthStatus.DISABLED:
         if category is None:
             raise ValidationFailed(
-                "a disabled child needs a disability category", field=f"{field_prefix}disabilityCategory"
+                "a disabled child needs a disability category",
+                field=f"{field_prefix}disabilityCategory",
             )
         if grade is None or not 1 <= grade <= 4:
             raise ValidationFailed(
@@ -50,7 +53,9 @@ def _check_birth_date(birth_date: date, field: str) -> None:
         )
 
 
-async def register_child(session: AsyncSession, data: RegisterChildInput) -> models.Child:
+async def register_child(
+    session: AsyncSession, caller: Caller, data: RegisterChildInput
+) -> models.Child:
     name = check.required_text(data.name, "input.name", max_length=100)
     parsed = check.resident_id(data.id_number, "input.idNumber")
     check.agrees_with_id_number(
@@ -95,6 +100,7 @@ async def register_child(session: AsyncSession, data: RegisterChildInput) -> mod
     )
     session.add(child)
     await session.flush()
+    await publish(session, DomainEvent(events.CHILD_REGISTERED, child.id, caller.user_id))
     return child
 
 
@@ -115,7 +121,9 @@ _NOT_NULLABLE = {
 _ENUM_LISTS = {"difficulty_categories", "family_income_sources", "assistance_received"}
 
 
-async def update_child(session: AsyncSession, data: UpdateChildInput) -> models.Child:
+async def update_child(
+    session: AsyncSession, caller: Caller, data: UpdateChildInput
+) -> models.Child:
     key = decode_global_id(data.id, "Child", field="input.id")
     child = await session.get(models.Child, key, with_for_update=True)
     if child is None:
@@ -170,4 +178,6 @@ async def update_child(session: AsyncSession, data: UpdateChildInput) -> models.
         setattr(child, name, value)
     await session.flush()
     await session.refresh(child)
+    changed = {"changed": sorted(changes), "schooling": child.schooling.value}
+    await publish(session, DomainEvent(events.CHILD_UPDATED, child.id, caller.user_id, changed))
     return child

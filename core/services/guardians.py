@@ -5,10 +5,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import models
+from core import events, models
 from core.errors import Conflict, ValidationFailed
+from core.events import DomainEvent, publish
 from core.graphql.global_ids import decode_global_id, encode_global_id, not_found
 from core.graphql.inputs import LinkGuardianInput, RegisterGuardianInput, UpdateGuardianshipInput
+from core.identity import Caller
 from core.services import validation as check
 from core.services.patch import changed_fields
 
@@ -17,7 +19,9 @@ def _guardian_id(key: Any) -> str:
     return encode_global_id("Guardian", key)
 
 
-async def register_guardian(session: AsyncSession, data: RegisterGuardianInput) -> models.Guardian:
+async def register_guardian(
+    session: AsyncSession, caller: Caller, data: RegisterGuardianInput
+) -> models.Guardian:
     name = check.required_text(data.name, "input.name", max_length=100)
     parsed = check.resident_id(data.id_number, "input.idNumber")
     check.agrees_with_id_number(parsed, birth_date=None, sex=data.sex, id_field="input.idNumber")
@@ -49,7 +53,9 @@ def _check_work_away(works_away: bool, destination: str | None, since: Any) -> N
         )
 
 
-async def link_guardian(session: AsyncSession, data: LinkGuardianInput) -> models.Guardianship:
+async def link_guardian(
+    session: AsyncSession, caller: Caller, data: LinkGuardianInput
+) -> models.Guardianship:
     child_key = decode_global_id(data.child_id, "Child", field="input.childId")
     guardian_key = decode_global_id(data.guardian_id, "Guardian", field="input.guardianId")
     if await session.get(models.Child, child_key) is None:
@@ -85,6 +91,7 @@ async def link_guardian(session: AsyncSession, data: LinkGuardianInput) -> model
     )
     session.add(link)
     await session.flush()
+    await _announce(session, caller, link)
     return link
 
 
@@ -92,7 +99,7 @@ _NOT_NULLABLE = {"relationship", "kind", "lives_with_child", "works_away", "capa
 
 
 async def update_guardianship(
-    session: AsyncSession, data: UpdateGuardianshipInput
+    session: AsyncSession, caller: Caller, data: UpdateGuardianshipInput
 ) -> models.Guardianship:
     key = decode_global_id(data.id, "Guardianship", field="input.id")
     link = await session.get(models.Guardianship, key, with_for_update=True)
@@ -116,4 +123,11 @@ async def update_guardianship(
     for name, value in changes.items():
         setattr(link, name, value)
     await session.flush()
+    await _announce(session, caller, link)
     return link
+
+
+async def _announce(session: AsyncSession, caller: Caller, link: models.Guardianship) -> None:
+    data = {"child_id": link.child_id, "guardian_id": link.guardian_id}
+    event = DomainEvent(events.GUARDIANSHIP_CHANGED, link.id, caller.user_id, data)
+    await publish(session, event)

@@ -59,7 +59,9 @@ def agrees_with_id_number(
             "the birth date disagrees with the one the ID number encodes", field=id_field
         )
     if sex is not None and sex is not parsed.sex:
-        raise ValidationFailed("the sex disagrees with the one the ID number encodes", field=id_field)
+        raise ValidationFailed(
+            "the sex disagrees with the one the ID number encodes", field=id_field
+        )
 
 
 def phone_number(value: str | None, field: str) -> str | None:

@@ -1,0 +1,29 @@
+"""The core's own records, registered through the same plugin contract as any department."""
+
+from pathlib import Path
+
+from core import models
+from core.graphql import enums as _graphql_enums  # noqa: F401  (registers the GraphQL enums)
+from core.graphql.mutations import CoreMutation
+from core.graphql.queries import CoreQuery
+from core.plugin_api import Plugin
+
+CORE_PLUGIN = Plugin(
+    name="core",
+    department="platform",
+    version="0.1.0",
+    description="Children, guardians, guardianships, regions, organisations and cases.",
+    tables=(
+        models.Region,
+        models.Organization,
+        models.Child,
+        models.Guardian,
+        models.Guardianship,
+        models.Case,
+        models.CaseAssignment,
+        models.CaseEvent,
+    ),
+    migrations=Path(__file__).parent / "migrations" / "versions",
+    query=CoreQuery,
+    mutation=CoreMutation,
+)

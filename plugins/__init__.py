@@ -1,0 +1,1 @@
+"""Department plugins shipped with CareGraph."""

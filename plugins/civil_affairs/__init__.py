@@ -1,0 +1,1 @@
+"""The civil_affairs department plugin."""

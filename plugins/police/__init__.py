@@ -1,0 +1,1 @@
+"""The police department plugin."""

@@ -1,0 +1,1 @@
+"""The womens_federation department plugin."""

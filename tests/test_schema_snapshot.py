@@ -1,0 +1,13 @@
+"""The committed SDL is the public contract: it must match the code."""
+
+from pathlib import Path
+
+from core.cli import export_sdl
+
+SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema" / "schema.graphql"
+
+
+def test_schema_file_is_current() -> None:
+    assert SCHEMA_FILE.read_text(encoding="utf-8") == export_sdl(), (
+        "schema/schema.graphql is stale: run `caregraph schema export` and review the diff"
+    )
