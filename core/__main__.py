@@ -1,5 +1,5 @@
 """`python -m core` is the `caregraph` command."""
 
-from core.cli import app
+from core.cli import main
 
-app()
+main()

@@ -7,15 +7,22 @@ from typing import Annotated
 import typer
 from rich.progress import Progress
 
+from core.builtin import CORE_PLUGIN
 from core.database import create_engine, resolve_database_url
 from core.identity import Caller, sign_token
+from core.plugin_api import Plugin
+from core.plugin_registry import enabled_plugins
 from core.settings import get_settings
 
 app = typer.Typer(help="CareGraph: shared records for the care of left-behind children.")
 db_app = typer.Typer(help="Database migrations.")
 schema_app = typer.Typer(help="The GraphQL schema (SDL).")
+plugins_app = typer.Typer(help="The installed department plugins.")
+plugin_app = typer.Typer(help="Create a department plugin.")
 app.add_typer(db_app, name="db")
 app.add_typer(schema_app, name="schema")
+app.add_typer(plugins_app, name="plugins")
+app.add_typer(plugin_app, name="plugin")
 
 DEFAULT_SCHEMA_PATH = Path("schema/schema.graphql")
 
@@ -24,27 +31,66 @@ def _database_url() -> str:
     return resolve_database_url(get_settings())
 
 
-async def _upgrade(url: str) -> None:
+def _selected_plugins(only: str | None) -> list[Plugin]:
+    plugins = enabled_plugins()
+    if only is None:
+        return plugins
+    chosen = [plugin for plugin in plugins if plugin.name == only]
+    if not chosen:
+        names = ", ".join(plugin.name for plugin in plugins)
+        typer.echo(f"no enabled plugin is named {only!r} (enabled: {names})", err=True)
+        raise typer.Exit(2)
+    return chosen
+
+
+async def _upgrade(url: str, plugins: list[Plugin]) -> None:
     from core.migrate import upgrade
 
     engine = create_engine(url, pool_size=1)
     try:
-        await upgrade(engine)
+        await upgrade(engine, plugins)
     finally:
         await engine.dispose()
 
 
 @db_app.command("upgrade")
-def db_upgrade() -> None:
-    """Apply every pending migration (the core's, then each plugin's)."""
-    asyncio.run(_upgrade(_database_url()))
-    typer.echo("database is at the latest revision")
+def db_upgrade(
+    plugin: Annotated[
+        str | None, typer.Option(help="Only this plugin ('core' for the core).")
+    ] = None,
+) -> None:
+    """Apply every pending migration: the core's, then each enabled plugin's in dependency order."""
+    plugins = _selected_plugins(plugin)
+    asyncio.run(_upgrade(_database_url(), plugins))
+    typer.echo(f"migrated: {', '.join(p.name for p in plugins)}")
 
 
-def export_sdl() -> str:
-    from core.graphql.schema import core_schema
+async def _revision(url: str, plugin: Plugin, message: str) -> None:
+    from core.migrate import autogenerate_revision, upgrade
 
-    return core_schema().as_str() + "\n"
+    engine = create_engine(url, pool_size=1)
+    try:
+        await upgrade(engine, enabled_plugins())
+        await autogenerate_revision(engine, plugin, message)
+    finally:
+        await engine.dispose()
+
+
+@db_app.command("revision")
+def db_revision(
+    plugin: Annotated[str, typer.Option(help="The plugin whose tables changed ('core' too).")],
+    message: Annotated[str, typer.Option("-m", "--message", help="What the revision does.")],
+) -> None:
+    """Autogenerate a migration for the difference between a plugin's tables and the database."""
+    [chosen] = _selected_plugins(plugin)
+    asyncio.run(_revision(_database_url(), chosen, message))
+
+
+def export_sdl(setting: str | None = None) -> str:
+    """The SDL of the core and the enabled plugins (CAREGRAPH_PLUGINS, or `setting`)."""
+    from core.graphql.schema import schema_for
+
+    return schema_for(setting).as_str() + "\n"
 
 
 @schema_app.command("export")
@@ -114,18 +160,22 @@ def token(
     typer.echo(sign_token(caller, get_settings().jwt_secret, expires_in_seconds=hours * 3600))
 
 
-async def _prepare_demo(url: str) -> None:
+async def _prepare_demo(url: str, plugins: list[Plugin]) -> None:
     from core.migrate import upgrade
     from core.seed.demo import load_demo
 
     engine = create_engine(url, pool_size=2)
     try:
-        await upgrade(engine)
+        await upgrade(engine, plugins)
         summary = await load_demo(engine)
+        if summary is not None:
+            typer.echo(f"demo data loaded: {summary.children} children, {summary.cases} cases")
+        for plugin in plugins:
+            if plugin.demo_data is not None:
+                added = await plugin.demo_data(engine)
+                typer.echo(f"demo data of {plugin.name}: {added} records")
     finally:
         await engine.dispose()
-    if summary is not None:
-        typer.echo(f"demo data loaded: {summary.children} children, {summary.cases} cases")
 
 
 @app.command()
@@ -140,11 +190,77 @@ def serve(
     from core.app import create_app
 
     url = _database_url()
+    plugins = enabled_plugins()
     if demo:
-        asyncio.run(_prepare_demo(url))
+        asyncio.run(_prepare_demo(url, plugins))
         demo_token = sign_token(
             Caller(user_id="demo", department="civil_affairs", role="admin"),
             get_settings().jwt_secret,
         )
         typer.echo(f"GraphiQL: http://{host}:{port}/graphql#token={demo_token}")
-    uvicorn.run(create_app(database_url=url), host=host, port=port, log_level="info")
+    uvicorn.run(
+        create_app(plugins=plugins, database_url=url), host=host, port=port, log_level="info"
+    )
+
+
+def _policy_lines(plugin: Plugin) -> int:
+    if plugin.policy is None or not plugin.policy.exists():
+        return 0
+    lines = plugin.policy.read_text(encoding="utf-8").splitlines()
+    return sum(1 for line in lines if line.strip() and not line.lstrip().startswith("#"))
+
+
+@plugins_app.command("list")
+def plugins_list() -> None:
+    """Every installed plugin: version, department, tables, fields, policy lines, enabled."""
+    from core.graphql.schema import contributed_fields
+    from core.plugin_registry import available_plugins, enabled_names
+
+    enabled = set(enabled_names())
+    for plugin in [CORE_PLUGIN, *available_plugins().values()]:
+        status = "enabled" if plugin.name == "core" or plugin.name in enabled else "disabled"
+        typer.echo(f"{plugin.name} {plugin.version} [{status}]")
+        typer.echo(f"  department:   {plugin.department}")
+        if plugin.requires:
+            typer.echo(f"  requires:     {', '.join(plugin.requires)}")
+        typer.echo(f"  tables:       {', '.join(plugin.table_names) or '-'}")
+        typer.echo(f"  fields:       {', '.join(contributed_fields(plugin)) or '-'}")
+        typer.echo(f"  policy lines: {_policy_lines(plugin)}")
+        typer.echo(f"  roles:        {', '.join(plugin.roles) or '-'}")
+
+
+@plugin_app.command("new")
+def plugin_new(
+    name: Annotated[str, typer.Argument(help="Plugin name, e.g. youth_league.")],
+    department: Annotated[str, typer.Option(help="Department code, e.g. youth_league.")],
+    path: Annotated[
+        Path | None,
+        typer.Option(help="Create an installable distribution here instead of plugins/NAME."),
+    ] = None,
+) -> None:
+    """Scaffold a working plugin: table, migration, type, query, mutation, policy, demo, test."""
+    from core.scaffold import ScaffoldError, plan, write
+
+    try:
+        written = write(plan(name, department, path, Path.cwd()))
+    except ScaffoldError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from None
+    for file in written:
+        typer.echo(f"created {file}")
+    if path is None:
+        typer.echo(f"enable it: CAREGRAPH_PLUGINS=...,{name} caregraph db upgrade")
+    else:
+        typer.echo(f"install it: pip install -e {path}; enable it: CAREGRAPH_PLUGINS=...,{name}")
+
+
+def main() -> None:
+    """Entry point: configuration mistakes end with their message, not a traceback."""
+    from core.graphql.schema import SchemaConflict
+    from core.plugin_registry import PluginError
+
+    try:
+        app()
+    except (PluginError, SchemaConflict) as error:
+        typer.echo(f"caregraph: {error}", err=True)
+        raise SystemExit(2) from None

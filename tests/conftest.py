@@ -11,7 +11,6 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -21,55 +20,29 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.database import create_engine, to_asyncpg_url
-from core.embedded_postgres import start_embedded_postgres
-from core.identity import Caller, sign_token
+from core import testing
+from core.database import create_engine
+from core.plugin_registry import enabled_plugins
 from core.resident_id import Sex, make_resident_id
 from core.settings import Settings
+from core.testing import TEST_JWT_SECRET, plain_url, temporary_database, database_server_url
 
-TEST_JWT_SECRET = "test-secret-for-caregraph-tests-only"
 REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-def _asyncpg_dsn(sqlalchemy_url: str) -> str:
-    return make_url(sqlalchemy_url).set(drivername="postgresql").render_as_string(False)
 
 
 @pytest.fixture(scope="session")
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """An asyncpg URL of the maintenance database of the server the tests use."""
-    if os.environ.get("DATABASE_URL"):
-        return to_asyncpg_url(os.environ["DATABASE_URL"])
-    return start_embedded_postgres(tmp_path_factory.mktemp("embedded-pg"), database="postgres")
+    return database_server_url(tmp_path_factory.mktemp("embedded-pg"))
 
 
 @pytest.fixture(scope="session")
 async def database_url(server_url: str) -> AsyncIterator[str]:
-    """A new, migrated database for this test session, dropped afterwards."""
-    from core.migrate import upgrade
-    from core.seed.regions import seed_synthetic_regions
-    from core.seed.synthetic import seed_organizations
-
-    name = f"caregraph_test_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(_asyncpg_dsn(server_url))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    engine = create_engine(url, pool_size=2)
-    await upgrade(engine)
-    await seed_synthetic_regions(engine)
-    await seed_organizations(engine)
-    await engine.dispose()
-    try:
+    """A new database for this test session, migrated for the core and the default plugins."""
+    async with temporary_database(server_url, enabled_plugins()) as url:
         yield url
-    finally:
-        await admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name
-        )
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        await admin.close()
 
 
 @pytest.fixture(scope="session")
@@ -82,7 +55,7 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[asyncpg.Connection]:
     """A raw connection, for checking what the API wrote (or refused to write)."""
-    connection = await asyncpg.connect(_asyncpg_dsn(database_url))
+    connection = await asyncpg.connect(plain_url(database_url))
     yield connection
     await connection.close()
 
@@ -93,10 +66,6 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _plain_url(asyncpg_url: str) -> str:
-    return make_url(asyncpg_url).set(drivername="postgresql").render_as_string(False)
-
-
 def start_server(
     database_url: str, *, extra_env: dict[str, str] | None = None
 ) -> tuple[subprocess.Popen[bytes], str]:
@@ -104,7 +73,7 @@ def start_server(
     port = free_port()
     env = {
         **os.environ,
-        "DATABASE_URL": _plain_url(database_url),
+        "DATABASE_URL": plain_url(database_url),
         "CAREGRAPH_JWT_SECRET": TEST_JWT_SECRET,
         **(extra_env or {}),
     }
@@ -177,22 +146,8 @@ class GraphQLClient:
         return data
 
 
-def token_for(
-    department: str = "civil_affairs",
-    role: str = "caseworker",
-    *,
-    organization_id: str | None = None,
-    region_code: str | None = None,
-    user_id: str = "tester",
-) -> str:
-    caller = Caller(
-        user_id=user_id,
-        department=department,
-        role=role,
-        organization_id=organization_id,
-        region_code=region_code,
-    )
-    return sign_token(caller, TEST_JWT_SECRET)
+def token_for(department: str = "civil_affairs", role: str = "caseworker", **claims: Any) -> str:
+    return testing.token_for(department, role, **claims)
 
 
 @pytest.fixture
@@ -209,7 +164,7 @@ def new_id_number(birth_date: date, sex: Sex, address_code: str = "512099") -> s
     return make_resident_id(address_code, birth_date, next(_sequence) % 500, sex)
 
 
-def test_settings(database_url: str) -> Settings:
+def settings_for(database_url: str) -> Settings:
     return Settings.model_validate(
-        {"database_url": _plain_url(database_url), "CAREGRAPH_JWT_SECRET": TEST_JWT_SECRET}
+        {"database_url": plain_url(database_url), "CAREGRAPH_JWT_SECRET": TEST_JWT_SECRET}
     )

@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 
 from core.app import create_app
 from core.seed.synthetic import seed_children
-from tests.conftest import GraphQLClient, test_settings, token_for
+from tests.conftest import GraphQLClient, settings_for, token_for
 
 NESTED_PAGE = """
 query Page($first: Int!) {
@@ -35,7 +35,7 @@ async def app(database_url: str) -> AsyncIterator[Starlette]:
     engine = create_engine(database_url, pool_size=2)
     await seed_children(engine, 150, seed=99)
     await engine.dispose()
-    application = create_app(settings=test_settings(database_url), database_url=database_url)
+    application = create_app(settings=settings_for(database_url), database_url=database_url)
     async with application.router.lifespan_context(application):
         yield application
 

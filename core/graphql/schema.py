@@ -146,3 +146,18 @@ def schema_for(setting: str | None = None) -> CareGraphSchema:
     from core.plugin_registry import enabled_plugins
 
     return build_schema(enabled_plugins(setting))
+
+
+def contributed_fields(plugin: Plugin) -> list[str]:
+    """`Type.field` for every field the plugin adds to the root types and to core types."""
+    fields = []
+    for root_name, root in (
+        ("Query", plugin.query),
+        ("Mutation", plugin.mutation),
+        ("Subscription", plugin.subscription),
+    ):
+        if root is not None:
+            fields += [f"{root_name}.{name}" for name in _graphql_names(root)]
+    for type_name, extension in plugin.type_fields.items():
+        fields += [f"{type_name}.{name}" for name in _graphql_names(extension)]
+    return fields
