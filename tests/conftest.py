@@ -27,7 +27,7 @@ from core.database import create_engine
 from core.plugin_registry import enabled_plugins
 from core.resident_id import Sex, make_resident_id
 from core.settings import Settings
-from core.testing import TEST_JWT_SECRET, plain_url, temporary_database, database_server_url
+from core.testing import TEST_JWT_SECRET, database_server_url, plain_url, temporary_database
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
