@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -77,18 +78,22 @@ def start_server(
         "CAREGRAPH_JWT_SECRET": TEST_JWT_SECRET,
         **(extra_env or {}),
     }
+    log = tempfile.NamedTemporaryFile(  # noqa: SIM115  (closed with the process)
+        prefix="caregraph-server-", suffix=".log", delete=False
+    )
     process = subprocess.Popen(
         [sys.executable, "-m", "core", "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
         cwd=REPO_ROOT,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
     )
+    process.log_path = log.name  # type: ignore[attr-defined]
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            output = process.stdout.read().decode() if process.stdout else ""
+            output = Path(log.name).read_text(encoding="utf-8", errors="replace")
             raise RuntimeError(f"server exited early:\n{output}")
         try:
             if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
@@ -100,11 +105,21 @@ def start_server(
 
 
 def stop_server(process: subprocess.Popen[bytes]) -> None:
+    """Stop the server; its log is printed so that a failing test shows what the server saw."""
     process.terminate()
     try:
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         process.kill()
+    log_path = getattr(process, "log_path", None)
+    if log_path:
+        errors = [
+            line
+            for line in Path(log_path).read_text(encoding="utf-8", errors="replace").splitlines()
+            if "internal error" in line or "Traceback" in line
+        ]
+        if errors:
+            print("server log errors:\n" + "\n".join(errors))  # noqa: T201
 
 
 @pytest.fixture(scope="session")

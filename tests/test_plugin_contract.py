@@ -101,7 +101,7 @@ def test_a_missing_dependency_stops_start_up_naming_both() -> None:
 
 
 def test_unknown_plugin_names_are_listed() -> None:
-    with pytest.raises(PluginError, match="unknown plugin.*nope.*available: a"):
+    with pytest.raises(PluginError, match=r"unknown plugin.*nope.*available: a"):
         resolve(["nope"], _sources(Plugin(name="a", department="a")))  # type: ignore[arg-type]
 
 

@@ -100,6 +100,7 @@ async def register_child(
     )
     session.add(child)
     await session.flush()
+    await session.refresh(child)  # server defaults and the derived left-behind status
     await publish(session, DomainEvent(events.CHILD_REGISTERED, child.id, caller.user_id))
     return child
 
@@ -151,10 +152,8 @@ async def update_child(
     parsed = check.resident_id(id_number, "input.idNumber")
     birth_date: date = changes.get("birth_date", child.birth_date)
     sex: Sex = changes.get("sex", child.sex)
-    if parsed is not None and "birth_date" not in changes:
-        birth_date = changes["birth_date"] = parsed.birth_date
-    if parsed is not None and "sex" not in changes:
-        sex = changes["sex"] = parsed.sex
+    # A newly added ID number must agree with the birth date and sex on record (or with those
+    # given in the same update): it never silently rewrites them.
     check.agrees_with_id_number(parsed, birth_date=birth_date, sex=sex, id_field="input.idNumber")
     if "id_number" in changes:
         changes["id_number"] = parsed.number if parsed else None
