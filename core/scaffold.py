@@ -7,6 +7,8 @@ mutation, a policy file, demo data and a test that passes at once.
 """
 
 import re
+import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -98,4 +100,19 @@ def write(scaffold: Scaffold) -> list[Path]:
     # Package markers, so that an installed distribution carries its migrations.
     for folder in ("migrations", "migrations/versions"):
         (scaffold.package_dir / folder / "__init__.py").touch()
+    _tidy(written)
     return written
+
+
+def _tidy(paths: list[Path]) -> None:
+    """Format the generated code when ruff is installed (long plugin names make long lines)."""
+    python_files = [str(path) for path in paths if path.suffix == ".py"]
+    for arguments in (["check", "--fix", "--quiet", "--select", "I"], ["format", "--quiet"]):
+        try:
+            subprocess.run(
+                [sys.executable, "-m", "ruff", *arguments, *python_files],
+                check=False,
+                capture_output=True,
+            )
+        except OSError:
+            return
