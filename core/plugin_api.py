@@ -28,6 +28,7 @@ from core import enums, events, models
 from core.errors import CareGraphError, Conflict, Forbidden, NotFound, ValidationFailed
 from core.events import DomainEvent, publish
 from core.graphql.context import Info, RequestContext
+from core.graphql.filters import region_condition
 from core.graphql.global_ids import decode_global_id, encode_global_id, not_found
 from core.graphql.loaders import batch_many_per_key, batch_one_per_key
 from core.graphql.pagination import CountedConnection, PageArguments, SortKey, fetch_page
@@ -42,7 +43,7 @@ from core.graphql.types import (
     load_nodes,
 )
 from core.graphql.unit_of_work import unit_of_work
-from core.identity import Caller
+from core.identity import SYSTEM, Caller
 from core.models import Base, Versioned, new_id, text_enum
 from core.services import validation
 
@@ -77,6 +78,7 @@ class Plugin:
 
 
 __all__ = [
+    "SYSTEM",
     "Base",
     "Caller",
     "CareGraphError",
@@ -113,6 +115,7 @@ __all__ = [
     "new_id",
     "not_found",
     "publish",
+    "region_condition",
     "text_enum",
     "unit_of_work",
     "validation",

@@ -119,7 +119,7 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
             if "internal error" in line or "Traceback" in line
         ]
         if errors:
-            print("server log errors:\n" + "\n".join(errors))  # noqa: T201
+            print("server log errors:\n" + "\n".join(errors))
 
 
 @pytest.fixture(scope="session")

@@ -167,7 +167,7 @@ async def test_stale_version_is_a_conflict_and_changes_nothing(client: GraphQLCl
     )
     error = error_of(body)
     assert error["extensions"]["code"] == "CONFLICT"
-    assert error["extensions"]["field"] == "version"
+    assert error["extensions"]["field"] == "input.version"
     assert error["extensions"]["currentVersion"] == 2
     current = (await client.data(CHILD, {"id": child["id"]}))["child"]
     assert current["schooling"] == "PRIMARY"

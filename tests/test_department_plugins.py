@@ -7,8 +7,11 @@ from typing import Any
 
 import asyncpg
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry import relay
 
+from core.plugin_registry import available_plugins
+from core.seed.synthetic import seed_children
 from tests.api import a_village, error_of, link, register_child, register_guardian
 from tests.conftest import GraphQLClient, token_for
 
@@ -235,7 +238,7 @@ async def test_census_visits_show_newest_first_and_are_reviewed_once(
     client.token = token_for("civil_affairs", "supervisor", user_id="supervisor-7")
     stale = await client.execute(REVIEW_VISIT, {"input": {"id": newer["id"], "version": 5}})
     assert error_of(stale)["extensions"]["code"] == "CONFLICT"
-    assert error_of(stale)["extensions"]["field"] == "version"
+    assert error_of(stale)["extensions"]["field"] == "input.version"
 
     reviewed = await client.data(REVIEW_VISIT, {"input": {"id": newer["id"], "version": 1}})
     visit = reviewed["reviewCensusVisit"]["visit"]
@@ -422,3 +425,27 @@ async def test_a_bad_family_contact_is_refused_and_nothing_is_written(
     error = error_of(body)
     assert (error["extensions"]["code"], error["extensions"]["field"]) == (code, field)
     assert await rows_in(db, "womens_federation_family_contacts") == before
+
+
+# --- demo data ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("plugin", "table"),
+    [
+        ("police", "police_compulsory_reports"),
+        ("civil_affairs", "civil_affairs_census_visits"),
+        ("womens_federation", "womens_federation_family_contacts"),
+    ],
+)
+async def test_demo_data_loads_once(
+    engine: AsyncEngine, db: asyncpg.Connection, plugin: str, table: str
+) -> None:
+    await seed_children(engine, 60, seed=23)
+    load = available_plugins()[plugin].demo_data
+    assert load is not None
+    await load(engine)
+    loaded = await rows_in(db, table)
+    assert loaded > 0
+    assert await load(engine) == 0, "a second load adds nothing"
+    assert await rows_in(db, table) == loaded

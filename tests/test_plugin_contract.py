@@ -76,8 +76,9 @@ def test_the_four_departments_are_enabled_by_default() -> None:
     plugins = available_plugins()
     for name in ("civil_affairs", "education", "police", "womens_federation"):
         assert plugins[name].department == name
-        assert plugins[name].migrations is not None and plugins[name].migrations.is_dir()
-        assert plugins[name].policy is not None and plugins[name].policy.is_file()
+        migrations, policy = plugins[name].migrations, plugins[name].policy
+        assert migrations is not None and migrations.is_dir()
+        assert policy is not None and policy.is_file()
 
 
 def test_disabling_a_plugin_removes_its_fields_from_the_schema() -> None:

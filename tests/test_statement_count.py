@@ -14,8 +14,8 @@ from core.seed.synthetic import seed_children
 from tests.conftest import GraphQLClient, settings_for, token_for
 
 NESTED_PAGE = """
-query Page($first: Int!) {
-  children(first: $first, filter: {regionCode: "512000"}) {
+query Page($first: Int!, $filter: ChildFilter) {
+  children(first: $first, filter: $filter) {
     totalCount
     edges { node {
       name isLeftBehind
@@ -33,14 +33,16 @@ async def app(database_url: str) -> AsyncIterator[Starlette]:
     from core.database import create_engine
 
     engine = create_engine(database_url, pool_size=2)
-    await seed_children(engine, 150, seed=99)
+    await seed_children(engine, 800, seed=99)
     await engine.dispose()
     application = create_app(settings=settings_for(database_url), database_url=database_url)
     async with application.router.lifespan_context(application):
         yield application
 
 
-async def count_statements(app: Starlette, first: int) -> tuple[int, dict[str, Any]]:
+async def count_statements(
+    app: Starlette, first: int, child_filter: dict[str, Any]
+) -> tuple[int, dict[str, Any]]:
     statements: list[str] = []
 
     def record(*args: Any) -> None:
@@ -52,18 +54,28 @@ async def count_statements(app: Starlette, first: int) -> tuple[int, dict[str, A
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
             client = GraphQLClient(http, token=token_for())
-            data = await client.data(NESTED_PAGE, {"first": first})
+            data = await client.data(NESTED_PAGE, {"first": first, "filter": child_filter})
     finally:
         event.remove(sync_engine, "before_cursor_execute", record)
     return len(statements), data
 
 
-async def test_statement_count_does_not_grow_with_page_size(app: Starlette) -> None:
-    await count_statements(app, 5)  # warm the pool (pre-ping statements are not ours)
-    small, _ = await count_statements(app, 5)
-    large, large_data = await count_statements(app, 50)
-    assert len(large_data["children"]["edges"]) == 50
-    with_cases = [e for e in large_data["children"]["edges"] if e["node"]["openCases"]]
-    assert with_cases, "the seeded page should include children with open cases"
-    assert small == large, f"{small} statements for 5 children but {large} for 50"
-    assert large <= 12, f"{large} statements for one nested page"
+@pytest.mark.parametrize(
+    ("child_filter", "small_page", "large_page"),
+    [
+        ({"regionCode": "512000", "hasOpenCase": False}, 5, 50),
+        # every child on these pages has open cases, so every nested level is fetched
+        ({"regionCode": "512000", "hasOpenCase": True}, 2, 12),
+    ],
+)
+async def test_statement_count_does_not_grow_with_page_size(
+    app: Starlette, child_filter: dict[str, Any], small_page: int, large_page: int
+) -> None:
+    await count_statements(app, small_page, child_filter)  # warm the pool
+    small, _ = await count_statements(app, small_page, child_filter)
+    large, data = await count_statements(app, large_page, child_filter)
+    edges = data["children"]["edges"]
+    assert len(edges) == large_page
+    assert all(edge["node"]["guardianships"] for edge in edges), "seeded children have guardians"
+    assert small == large, f"{small} statements for {small_page} children, {large} for {large_page}"
+    assert large <= 10, f"{large} statements for one nested page"

@@ -34,7 +34,7 @@ def batch_many_per_key(
     model: type[Any],
     key_column: InstrumentedAttribute[Any],
     *,
-    order_by: Sequence[InstrumentedAttribute[Any]],
+    order_by: Sequence[Any],
     where: Sequence[ColumnElement[bool]] = (),
 ) -> Callable[[list[Any]], Awaitable[list[list[Any]]]]:
     async def load(keys: list[Any]) -> list[list[Any]]:

@@ -6,7 +6,7 @@ has none of its fields. Two contributions of the same field or type name stop th
 message naming both.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from copy import copy
 
 import strawberry
@@ -62,7 +62,7 @@ def _merge_roots(name: str, contributions: Sequence[tuple[str, type]]) -> type |
     return merged
 
 
-def _extend_core_types(plugins: Sequence[Plugin], core_types: dict[str, type]) -> None:
+def _extend_core_types(plugins: Sequence[Plugin], core_types: Mapping[str, type]) -> None:
     for target in core_types.values():
         definition = get_object_definition(target, strict=True)
         definition.fields = list(_original_fields.setdefault(target, list(definition.fields)))

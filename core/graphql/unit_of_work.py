@@ -28,5 +28,5 @@ async def unit_of_work(info: Info) -> AsyncIterator[AsyncSession]:
     except StaleDataError:
         raise Conflict(
             "the record was changed by someone else at the same time; read it again",
-            field="version",
+            field="input.version",
         ) from None

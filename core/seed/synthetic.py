@@ -5,11 +5,12 @@ gives the same rows (ids included) whatever the batch size, and a larger `count`
 smaller one instead of contradicting it. Rows are written with COPY, a batch per transaction.
 """
 
+import asyncio
 import random
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from functools import cache
 from itertools import accumulate
 from typing import Any
@@ -356,13 +357,23 @@ FOLLOW_UP_NOTES = (
     "已转介社工开展心理疏导。",
     "已指导照护人落实安全监护责任。",
 )
+FAMILY_ASSISTANCE_SHARES = (
+    (AssistanceKind.MINIMUM_LIVING_ALLOWANCE, 0.7),
+    (AssistanceKind.EXTREME_POVERTY_SUPPORT, 0.08),
+    (AssistanceKind.TEMPORARY_ASSISTANCE, 0.2),
+    (AssistanceKind.HOUSING_ASSISTANCE, 0.04),
+)
+DISABILITY_CATEGORIES = list(DisabilityCategory)
 INADEQUATE_TYPES = {
     GuardianshipType.NO_GUARDIAN,
     GuardianshipType.ENTRUSTED_CAREGIVER_INSUFFICIENT,
     GuardianshipType.PARENT_AT_HOME_LACKS_CAPACITY,
 }
 
-_OLDEST_BIRTH = date(REFERENCE_DATE.year - 18, REFERENCE_DATE.month, REFERENCE_DATE.day + 1)
+NOON = time(12, 0, tzinfo=CHINA_STANDARD_TIME)
+WORK_AWAY_UNTIL = date(2026, 6, 30)
+# Aged 0-17 on REFERENCE_DATE; the youngest at least a month old when first registered.
+_OLDEST_BIRTH = REFERENCE_DATE.replace(year=REFERENCE_DATE.year - 18) + timedelta(days=1)
 _YOUNGEST_BIRTH = REFERENCE_DATE - timedelta(days=30)
 _BIRTH_SPAN_DAYS = (_YOUNGEST_BIRTH - _OLDEST_BIRTH).days
 
@@ -386,15 +397,37 @@ class _Batch:
 
 
 @dataclass
-class _Parent:
+class _Link:
+    """One guardian's facts towards the family's children (a guardianship row per child)."""
+
     guardian_id: uuid.UUID
     relationship: Relationship
-    lives_with_child: bool
-    works_away: bool
-    destination: str | None
-    since: date | None
-    capacity: GuardianCapacity
     kind: GuardianshipKind = GuardianshipKind.LEGAL_GUARDIAN
+    capacity: GuardianCapacity = GuardianCapacity.FULL
+    lives_with_child: bool = True
+    works_away: bool = False
+    destination: str | None = None
+    since: date | None = None
+
+
+@dataclass
+class _Family:
+    village: SyntheticRegion
+    household_code: str
+    address: str
+    situation: str
+    surname: str
+    births: list[date]
+    registered: list[datetime]
+    links: list[_Link] = field(default_factory=list)
+    guardianship_type: GuardianshipType | None = None
+    poor: bool = False
+    income: list[str] = field(default_factory=list)
+    assistance: list[str] = field(default_factory=list)
+
+    @property
+    def left_behind(self) -> bool:
+        return self.situation in (BOTH_AWAY, ONE_AWAY_OTHER_INCAPABLE)
 
 
 class _Generator:
@@ -438,30 +471,10 @@ class _Generator:
         count = 1 if self.chance(0.15) else 2
         return "".join(self.rng.choice(pool) for _ in range(count))
 
-    # -- people --------------------------------------------------------------------------------
+    def years_before(self, day: date, low: int, high: int) -> date:
+        return day - timedelta(days=self.rng.randint(low * 365, high * 365))
 
-    def guardian(
-        self,
-        batch: _Batch,
-        name: str,
-        sex: Sex,
-        birth: date,
-        county: str,
-        created_at: datetime,
-        *,
-        numbered: float,
-        with_phone: float,
-    ) -> uuid.UUID:
-        guardian_id = self.new_id()
-        id_number = self.resident_id(county, birth, sex) if self.chance(numbered) else None
-        phone = self.phone() if self.chance(with_phone) else None
-        batch.guardians.append((guardian_id, name, id_number, sex.value, phone, created_at, 1))
-        return guardian_id
-
-    def works_away_since(self, eldest_birth: date) -> date:
-        earliest = max(date(2010, 1, 1), eldest_birth - timedelta(days=730))
-        latest = date(2026, 6, 30)
-        return earliest + timedelta(days=self.rng.randrange((latest - earliest).days))
+    # -- a family ------------------------------------------------------------------------------
 
     def family(self, batch: _Batch, room: int) -> int:
         """Draw one family; append at most `room` of its children (and their rows) to `batch`.
@@ -470,82 +483,105 @@ class _Generator:
         """
         rng = self.rng
         village = rng.choice(self.villages)
-        county = village.code[:6]
-        township = village.parent_code
         household = village
         if self.chance(0.08):  # registered elsewhere in the county (户籍地 ≠ 居住地)
-            household = rng.choice(self.villages_by_county[county])
+            household = rng.choice(self.villages_by_county[village.code[:6]])
         if village.is_community:
             address = f"{village.name}{rng.randint(1, 30)}栋{rng.randint(1, 6)}单元"
         else:
             address = f"{village.name}{rng.randint(1, 12)}组{rng.randint(1, 80)}号"
-        situation: str = SITUATIONS.pick(rng)
+        births = self.birth_dates()
+        registered = [
+            self.moment(
+                max(EARLIEST_RECORD, datetime.combine(birth, NOON) + timedelta(days=30)),
+                LATEST_RECORD,
+            )
+            for birth in births
+        ]
+        family = _Family(
+            village=village,
+            household_code=household.code,
+            address=address,
+            situation=SITUATIONS.pick(rng),
+            surname=SURNAMES.pick(rng),
+            births=births,
+            registered=registered,
+        )
+        self.guardians(batch, family)
+        self.economy(family)
+        for index in range(len(births)):
+            self.child(batch, family, index, emit=index < room)
+        return min(len(births), room)
 
-        # Children's birth dates first: the parents' ages follow from the eldest's.
-        births = [_OLDEST_BIRTH + timedelta(days=rng.randrange(_BIRTH_SPAN_DAYS))]
+    def birth_dates(self) -> list[date]:
+        """One child, or (in SIBLING_FAMILY_SHARE of families) two, eldest first."""
+        births = [_OLDEST_BIRTH + timedelta(days=self.rng.randrange(_BIRTH_SPAN_DAYS))]
         if self.chance(SIBLING_FAMILY_SHARE):
-            gap = timedelta(days=rng.randint(400, 2500))
+            gap = timedelta(days=self.rng.randint(400, 2500))
             if births[0] + gap <= _YOUNGEST_BIRTH:
                 births.append(births[0] + gap)
             elif births[0] - gap >= _OLDEST_BIRTH:
                 births.insert(0, births[0] - gap)
             else:
                 births.append(births[0])  # twins
-        eldest = births[0]
-        registered = [
-            self.moment(
-                max(
-                    EARLIEST_RECORD,
-                    datetime.combine(birth, datetime.min.time(), CHINA_STANDARD_TIME)
-                    + timedelta(days=30),
-                ),
-                LATEST_RECORD,
-            )
-            for birth in births
-        ]
-        created_at = min(registered)
+        return births
 
-        # Parents.
-        surname: str = SURNAMES.pick(rng)
+    def guardian(
+        self,
+        batch: _Batch,
+        family: _Family,
+        name: str,
+        sex: Sex,
+        birth: date,
+        *,
+        numbered: float,
+        with_phone: float,
+    ) -> uuid.UUID:
+        guardian_id = self.new_id()
+        county = family.household_code[:6]
+        id_number = self.resident_id(county, birth, sex) if self.chance(numbered) else None
+        phone = self.phone() if self.chance(with_phone) else None
+        created_at = min(family.registered)  # the family's first registration
+        batch.guardians.append((guardian_id, name, id_number, sex.value, phone, created_at, 1))
+        return guardian_id
+
+    def guardians(self, batch: _Batch, family: _Family) -> None:
+        """Both parents, who works away, and the entrusted caregivers who stay with the child."""
+        rng = self.rng
+        eldest = family.births[0]
         mother_surname: str = SURNAMES.pick(rng)
-        father_birth = eldest - timedelta(days=rng.randint(22 * 365, 40 * 365))
-        mother_birth = eldest - timedelta(days=rng.randint(20 * 365, 36 * 365))
-        father_id = self.guardian(
-            batch,
-            surname + self.given_name(ADULT_GIVEN[Sex.MALE]),
-            Sex.MALE,
-            father_birth,
-            county,
-            created_at,
-            numbered=0.98,
-            with_phone=0.95,
+        father_birth = self.years_before(eldest, 22, 40)
+        mother_birth = self.years_before(eldest, 20, 36)
+        father_name = family.surname + self.given_name(ADULT_GIVEN[Sex.MALE])
+        mother_name = mother_surname + self.given_name(ADULT_GIVEN[Sex.FEMALE])
+        father = _Link(
+            self.guardian(
+                batch, family, father_name, Sex.MALE, father_birth, numbered=0.98, with_phone=0.95
+            ),
+            Relationship.FATHER,
         )
-        mother_id = self.guardian(
-            batch,
-            mother_surname + self.given_name(ADULT_GIVEN[Sex.FEMALE]),
-            Sex.FEMALE,
-            mother_birth,
-            county,
-            created_at,
-            numbered=0.98,
-            with_phone=0.95,
+        mother = _Link(
+            self.guardian(
+                batch, family, mother_name, Sex.FEMALE, mother_birth, numbered=0.98, with_phone=0.95
+            ),
+            Relationship.MOTHER,
         )
-        full = GuardianCapacity.FULL
-        father = _Parent(father_id, Relationship.FATHER, True, False, None, None, full)
-        mother = _Parent(mother_id, Relationship.MOTHER, True, False, None, None, full)
         away_one, other = (father, mother) if self.chance(0.78) else (mother, father)
 
-        def send_away(parent: _Parent, destination: str | None = None) -> None:
+        def send_away(parent: _Link, destination: str | None = None) -> None:
             parent.lives_with_child = False
             parent.works_away = True
             parent.destination = destination or DESTINATIONS.pick(rng)
-            parent.since = self.works_away_since(eldest)
+            earliest = max(date(2010, 1, 1), eldest - timedelta(days=730))
+            parent.since = earliest + timedelta(
+                days=rng.randrange((WORK_AWAY_UNTIL - earliest).days)
+            )
 
+        situation = family.situation
         needs_caregiver = 0.0
         if situation == BOTH_AWAY:
             send_away(father)
-            # Couples often work in the same city.
-            send_away(mother, father.destination if self.chance(0.6) else None)
+            send_away(mother, father.destination if self.chance(0.6) else None)  # same city
             needs_caregiver = 0.92
         elif situation == ONE_AWAY_OTHER_INCAPABLE:
             send_away(away_one)
@@ -554,213 +590,181 @@ class _Generator:
         elif situation == ONE_AWAY:
             send_away(away_one)
         elif situation == NO_DE_FACTO_CAREGIVER:
-            # E.g. one parent imprisoned or gravely ill, the other missing.
-            for parent in (father, mother):
+            for parent in (father, mother):  # e.g. one imprisoned or gravely ill, one missing
                 parent.capacity = GuardianCapacity.NONE
                 parent.lives_with_child = False
             needs_caregiver = 1.0
-        elif self.chance(0.03):  # parents at home, but separated
+        elif self.chance(0.03):  # both at home, but separated
             mother.lives_with_child = False
+        family.links = [father, mother]
 
-        # Entrusted caregivers: mostly grandparents, sometimes another relative.
-        caregivers: list[_Parent] = []
-        if self.chance(needs_caregiver):
-            draw = rng.random()
-            if draw < 0.85:
-                paternal = self.chance(0.75)
-                parent_birth = father_birth if paternal else mother_birth
-                grandfather_surname = surname if paternal else mother_surname
-                both = self.chance(0.4)
-                for relationship, sex in (
-                    (Relationship.GRANDMOTHER, Sex.FEMALE),
-                    (Relationship.GRANDFATHER, Sex.MALE),
-                ):
-                    if relationship is Relationship.GRANDFATHER and not both:
-                        break
-                    birth = parent_birth - timedelta(days=rng.randint(20 * 365, 32 * 365))
-                    limited = 0.5 if _age_on(birth, REFERENCE_DATE) >= 75 else 0.12
-                    # Wives keep their own surname; the grandfather passed his on.
-                    elder_surname = grandfather_surname if sex is Sex.MALE else SURNAMES.pick(rng)
-                    name = elder_surname + rng.choice(ELDER_GIVEN[sex])
-                    caregiver_id = self.guardian(
-                        batch, name, sex, birth, county, created_at, numbered=0.9, with_phone=0.6
-                    )
-                    caregivers.append(
-                        _Parent(
-                            caregiver_id,
-                            relationship,
-                            True,
-                            False,
-                            None,
-                            None,
-                            GuardianCapacity.LIMITED if self.chance(limited) else full,
-                            GuardianshipKind.ENTRUSTED_CAREGIVER,
-                        )
-                    )
-            else:
-                sex = Sex.MALE if self.chance(0.5) else Sex.FEMALE
-                birth = father_birth + timedelta(days=rng.randint(-3650, 3650))
-                name = SURNAMES.pick(rng) + self.given_name(ADULT_GIVEN[sex])
-                caregiver_id = self.guardian(
-                    batch, name, sex, birth, county, created_at, numbered=0.95, with_phone=0.9
+        if not self.chance(needs_caregiver):
+            return
+        entrusted = GuardianshipKind.ENTRUSTED_CAREGIVER
+        if self.chance(0.85):  # grandparents, mostly the father's
+            paternal = self.chance(0.75)
+            parent_birth = father_birth if paternal else mother_birth
+            elders = [(Relationship.GRANDMOTHER, Sex.FEMALE)]
+            if self.chance(0.4):
+                elders.append((Relationship.GRANDFATHER, Sex.MALE))
+            for relationship, sex in elders:
+                birth = self.years_before(parent_birth, 20, 32)
+                # The grandfather passed his surname on; grandmothers keep their own.
+                if sex is Sex.MALE:
+                    surname = family.surname if paternal else mother_surname
+                else:
+                    surname = SURNAMES.pick(rng)
+                name = surname + rng.choice(ELDER_GIVEN[sex])
+                guardian_id = self.guardian(
+                    batch, family, name, sex, birth, numbered=0.9, with_phone=0.6
                 )
-                caregivers.append(
-                    _Parent(
-                        caregiver_id,
-                        Relationship.OTHER_RELATIVE,
-                        True,
-                        False,
-                        None,
-                        None,
-                        full,
-                        GuardianshipKind.ENTRUSTED_CAREGIVER,
-                    )
+                limited = 0.5 if _age_on(birth, REFERENCE_DATE) >= 75 else 0.12
+                capacity = (
+                    GuardianCapacity.LIMITED if self.chance(limited) else GuardianCapacity.FULL
                 )
+                family.links.append(_Link(guardian_id, relationship, entrusted, capacity))
+        else:  # an aunt or uncle
+            sex = Sex.MALE if self.chance(0.5) else Sex.FEMALE
+            birth = father_birth + timedelta(days=rng.randint(-3650, 3650))
+            name = SURNAMES.pick(rng) + self.given_name(ADULT_GIVEN[sex])
+            guardian_id = self.guardian(
+                batch, family, name, sex, birth, numbered=0.95, with_phone=0.9
+            )
+            family.links.append(_Link(guardian_id, Relationship.OTHER_RELATIVE, entrusted))
 
-        # The census's view of the guardianship, and the family's economy.
-        guardianship_type: GuardianshipType | None
+    def economy(self, family: _Family) -> None:
+        """The census's view of the guardianship, the family's income and its assistance."""
+        situation = family.situation
+        caregivers = [
+            link for link in family.links if link.kind is not GuardianshipKind.LEGAL_GUARDIAN
+        ]
         if situation == ONE_AWAY_OTHER_INCAPABLE:
-            guardianship_type = GuardianshipType.PARENT_AT_HOME_LACKS_CAPACITY
+            family.guardianship_type = GuardianshipType.PARENT_AT_HOME_LACKS_CAPACITY
         elif situation in (BOTH_AWAY, NO_DE_FACTO_CAREGIVER) and not caregivers:
-            guardianship_type = GuardianshipType.NO_GUARDIAN
-        elif caregivers and all(c.capacity is not full for c in caregivers):
-            guardianship_type = GuardianshipType.ENTRUSTED_CAREGIVER_INSUFFICIENT
+            family.guardianship_type = GuardianshipType.NO_GUARDIAN
+        elif caregivers and all(c.capacity is not GuardianCapacity.FULL for c in caregivers):
+            family.guardianship_type = GuardianshipType.ENTRUSTED_CAREGIVER_INSUFFICIENT
         else:
             good = 0.6 if situation == AT_HOME else 0.35
-            guardianship_type = (
+            family.guardianship_type = (
                 GuardianshipType.GOOD if self.chance(good) else GuardianshipType.FAIR
             )
         if self.chance(0.04):
-            guardianship_type = None  # not assessed yet
+            family.guardianship_type = None  # not assessed yet
 
         poverty_chance = {ONE_AWAY_OTHER_INCAPABLE: 0.35, NO_DE_FACTO_CAREGIVER: 1.0}
-        poor = self.chance(poverty_chance.get(situation, 0.06))
-        income: list[str] = []
-        if father.works_away or mother.works_away:
+        family.poor = self.chance(poverty_chance.get(situation, 0.06))
+        income = family.income
+        if any(link.works_away for link in family.links):
             _with(income, IncomeSource.WAGES_FROM_WORK_AWAY)
             if self.chance(0.5):
                 _with(income, IncomeSource.FARMING)
         elif situation == NO_DE_FACTO_CAREGIVER:
             _with(income, IncomeSource.FARMING if self.chance(0.5) else IncomeSource.OTHER)
         else:
-            for source in rng.sample(
-                [IncomeSource.FARMING, IncomeSource.LOCAL_WORK, IncomeSource.BUSINESS],
-                rng.randint(1, 2),
-            ):
+            local = [IncomeSource.FARMING, IncomeSource.LOCAL_WORK, IncomeSource.BUSINESS]
+            for source in self.rng.sample(local, self.rng.randint(1, 2)):
                 _with(income, source)
-        family_assistance: list[str] = []
-        if poor:
-            if self.chance(0.7):
-                _with(family_assistance, AssistanceKind.MINIMUM_LIVING_ALLOWANCE)
-            if self.chance(0.08):
-                _with(family_assistance, AssistanceKind.EXTREME_POVERTY_SUPPORT)
-            if self.chance(0.2):
-                _with(family_assistance, AssistanceKind.TEMPORARY_ASSISTANCE)
-            if self.chance(0.04):
-                _with(family_assistance, AssistanceKind.HOUSING_ASSISTANCE)
+        assistance = family.assistance
+        if family.poor:
+            for kind, share in FAMILY_ASSISTANCE_SHARES:
+                if self.chance(share):
+                    _with(assistance, kind)
         if situation == NO_DE_FACTO_CAREGIVER:
-            _with(family_assistance, AssistanceKind.NO_DE_FACTO_CAREGIVER_ALLOWANCE)
-        if family_assistance:
+            _with(assistance, AssistanceKind.NO_DE_FACTO_CAREGIVER_ALLOWANCE)
+        if assistance:
             _with(income, IncomeSource.SOCIAL_ASSISTANCE)
 
-        left_behind_family = situation in (BOTH_AWAY, ONE_AWAY_OTHER_INCAPABLE)
-        township_government = organization_id(township, TOWNSHIP_GOVERNMENT)
-        village_committee = organization_id(village.code, VILLAGE_COMMITTEE)
-        for index, birth in enumerate(births):
-            child_id = self.new_id()
-            sex = Sex.MALE if self.chance(0.52) else Sex.FEMALE
-            name = surname + self.given_name(CHILD_GIVEN[sex])
-            id_number = (
-                None if self.chance(0.10) else self.resident_id(household.code[:6], birth, sex)
-            )
-            age = _age_on(birth, REFERENCE_DATE)
+    def child(self, batch: _Batch, family: _Family, index: int, *, emit: bool) -> None:
+        """Draw the family's `index`th child; `emit` False draws it without keeping the rows."""
+        rng = self.rng
+        birth, registered_at = family.births[index], family.registered[index]
+        child_id = self.new_id()
+        sex = Sex.MALE if self.chance(0.52) else Sex.FEMALE
+        name = family.surname + self.given_name(CHILD_GIVEN[sex])
+        unregistered = self.chance(0.10)  # 未登记户口: no number yet
+        id_number = (
+            None if unregistered else self.resident_id(family.household_code[:6], birth, sex)
+        )
 
-            health = HealthStatus.HEALTHY
-            disability: DisabilityCategory | None = None
-            grade: int | None = None
-            illness: str | None = None
-            draw = rng.random()
-            if draw < 0.02:
-                health = HealthStatus.DISABLED
-                disability = rng.choice(list(DisabilityCategory))
-                grade = rng.choices((1, 2, 3, 4), weights=(1, 2, 3, 4))[0]
-            elif draw < 0.045:
-                health = HealthStatus.ILL
-                illness = rng.choice(ILLNESSES)
+        health = HealthStatus.HEALTHY
+        disability: DisabilityCategory | None = None
+        grade: int | None = None
+        illness: str | None = None
+        draw = rng.random()
+        if draw < 0.02:
+            health = HealthStatus.DISABLED
+            disability = rng.choice(DISABILITY_CATEGORIES)
+            grade = rng.choices((1, 2, 3, 4), weights=(1, 2, 3, 4))[0]
+        elif draw < 0.045:
+            health = HealthStatus.ILL
+            illness = rng.choice(ILLNESSES)
+        schooling, boarding = self.schooling(
+            _age_on(birth, REFERENCE_DATE), grade, family.left_behind
+        )
 
-            schooling, boarding = self.schooling(age, grade, left_behind_family)
+        difficulties: list[str] = []
+        if family.poor:
+            _with(difficulties, DifficultyCategory.FAMILY_POVERTY)
+        if health is not HealthStatus.HEALTHY:
+            _with(difficulties, DifficultyCategory.DISABILITY_OR_ILLNESS)
+        if family.guardianship_type in INADEQUATE_TYPES and self.chance(0.7):
+            _with(difficulties, DifficultyCategory.INADEQUATE_GUARDIANSHIP)
+        if family.situation == NO_DE_FACTO_CAREGIVER:
+            _with(difficulties, DifficultyCategory.NO_DE_FACTO_CAREGIVER)
+        assistance = list(family.assistance)
+        if health is not HealthStatus.HEALTHY and self.chance(0.5):
+            _with(assistance, AssistanceKind.MEDICAL_ASSISTANCE)
+        status = "MOVED_AWAY" if self.chance(0.015) else "ACTIVE"
 
-            difficulties: list[str] = []
-            if poor:
-                _with(difficulties, DifficultyCategory.FAMILY_POVERTY)
-            if health is not HealthStatus.HEALTHY:
-                _with(difficulties, DifficultyCategory.DISABILITY_OR_ILLNESS)
-            if guardianship_type in INADEQUATE_TYPES and self.chance(0.7):
-                _with(difficulties, DifficultyCategory.INADEQUATE_GUARDIANSHIP)
-            if situation == NO_DE_FACTO_CAREGIVER:
-                _with(difficulties, DifficultyCategory.NO_DE_FACTO_CAREGIVER)
-            assistance = list(family_assistance)
-            if health is not HealthStatus.HEALTHY and self.chance(0.5):
-                _with(assistance, AssistanceKind.MEDICAL_ASSISTANCE)
-
-            status = "MOVED_AWAY" if self.chance(0.015) else "ACTIVE"
-            child_registered = registered[index]
-            guardianship_rows = [
-                (
-                    self.new_id(),
-                    child_id,
-                    person.guardian_id,
-                    person.relationship.value,
-                    person.kind.value,
-                    person.lives_with_child,
-                    person.works_away,
-                    person.destination,
-                    person.since,
-                    person.capacity.value,
-                    child_registered,
-                    1,
-                )
-                for person in (father, mother, *caregivers)
-            ]
-            case_rows, event_rows = self.cases(
+        guardianships = [
+            (
+                self.new_id(),
                 child_id,
-                child_registered,
-                guardianship_type,
-                bool(difficulties),
-                township_government,
-                village_committee,
+                link.guardian_id,
+                link.relationship.value,
+                link.kind.value,
+                link.lives_with_child,
+                link.works_away,
+                link.destination,
+                link.since,
+                link.capacity.value,
+                registered_at,
+                1,
             )
-            if index >= room:
-                continue  # drawn to keep the stream stable, but beyond the requested count
-            batch.children.append(
-                (
-                    child_id,
-                    id_number,
-                    name,
-                    sex.value,
-                    birth,
-                    household.code,
-                    village.code,
-                    address,
-                    schooling.value,
-                    boarding,
-                    health.value,
-                    disability.value if disability else None,
-                    grade,
-                    illness,
-                    difficulties,
-                    guardianship_type.value if guardianship_type else None,
-                    income,
-                    assistance,
-                    status,
-                    child_registered,
-                    1,
-                )
+            for link in family.links
+        ]
+        cases, events = self.cases(child_id, registered_at, family, bool(difficulties))
+        if not emit:
+            return  # drawn to keep the stream stable, but beyond the requested count
+        batch.children.append(
+            (
+                child_id,
+                id_number,
+                name,
+                sex.value,
+                birth,
+                family.household_code,
+                family.village.code,
+                family.address,
+                schooling.value,
+                boarding,
+                health.value,
+                disability.value if disability else None,
+                grade,
+                illness,
+                difficulties,
+                family.guardianship_type.value if family.guardianship_type else None,
+                family.income,
+                assistance,
+                status,
+                registered_at,
+                1,
             )
-            batch.guardianships += guardianship_rows
-            batch.cases += case_rows
-            batch.case_events += event_rows
-        return min(len(births), room)
+        )
+        batch.guardianships += guardianships
+        batch.cases += cases
+        batch.case_events += events
 
     def schooling(
         self, age: int, disability_grade: int | None, left_behind: bool
@@ -797,13 +801,14 @@ class _Generator:
         self,
         child_id: uuid.UUID,
         registered_at: datetime,
-        guardianship_type: GuardianshipType | None,
+        family: _Family,
         in_difficulty: bool,
-        township_government: uuid.UUID,
-        village_committee: uuid.UUID,
     ) -> tuple[list[Row], list[Row]]:
-        """About 3% of children have a case, more often those without effective guardianship."""
+        """About 3% of children have a case, more often those without effective guardianship.
+
+        The township government opens it; village committee visits follow."""
         rng = self.rng
+        guardianship_type = family.guardianship_type
         if guardianship_type is GuardianshipType.NO_GUARDIAN:
             probability = 0.2
         elif guardianship_type in INADEQUATE_TYPES:
@@ -824,6 +829,8 @@ class _Generator:
         if kind in (CaseKind.UNLAWFUL_HARM, CaseKind.MISSING) and risk in (RiskLevel.LOW, None):
             risk = RiskLevel.HIGH
         case_id = self.new_id()
+        township_government = organization_id(family.village.parent_code, TOWNSHIP_GOVERNMENT)
+        village_committee = organization_id(family.village.code, VILLAGE_COMMITTEE)
         summary = CASE_SUMMARIES[kind]
         opened_at = self.moment(
             min(registered_at + timedelta(days=7), LATEST_RECORD - timedelta(days=1)),
@@ -960,26 +967,43 @@ async def seed_children(
     generator = _Generator(seed)
     summary = SeedSummary(0, 0, 0, 0, 0)
     done = 0
+
+    def draw(remaining: int) -> tuple[_Batch, int]:
+        batch, drawn = _Batch(), 0
+        # Families are never split across batches (only the very last one may be cut short),
+        # so the rows do not depend on BATCH_SIZE.
+        while drawn < BATCH_SIZE and drawn < remaining:
+            drawn += generator.family(batch, remaining - drawn)
+        return batch, drawn
+
     async with engine.connect() as connection:
         raw = await connection.get_raw_connection()
         apg = raw.driver_connection
         assert isinstance(apg, asyncpg.Connection)
-        while done < count:
-            batch = _Batch()
-            drawn = 0
-            # Families are never split across batches (only the very last one may be cut
-            # short), so the rows do not depend on BATCH_SIZE.
-            while drawn < BATCH_SIZE and done + drawn < count:
-                drawn += generator.family(batch, count - done - drawn)
-            async with apg.transaction():  # a batch is written whole or not at all
-                batch = await _drop_rows_already_present(apg, batch)
-                await _write(apg, batch)
-            done += drawn
-            summary.children += len(batch.children)
-            summary.guardians += len(batch.guardians)
-            summary.guardianships += len(batch.guardianships)
-            summary.cases += len(batch.cases)
-            summary.case_events += len(batch.case_events)
-            if progress is not None:
-                progress(done)
+        # Draw the next batch in a thread while the server indexes the current one: the
+        # generator is only ever used by one thread at a time, so the stream stays the same.
+        upcoming = asyncio.ensure_future(asyncio.to_thread(draw, count)) if count > 0 else None
+        try:
+            while upcoming is not None:
+                batch, drawn = await upcoming
+                remaining = count - done - drawn
+                upcoming = (
+                    asyncio.ensure_future(asyncio.to_thread(draw, remaining))
+                    if remaining > 0
+                    else None
+                )
+                async with apg.transaction():  # a batch is written whole or not at all
+                    batch = await _drop_rows_already_present(apg, batch)
+                    await _write(apg, batch)
+                done += drawn
+                summary.children += len(batch.children)
+                summary.guardians += len(batch.guardians)
+                summary.guardianships += len(batch.guardianships)
+                summary.cases += len(batch.cases)
+                summary.case_events += len(batch.case_events)
+                if progress is not None:
+                    progress(done)
+        finally:
+            if upcoming is not None:  # a write failed: let the drawing thread finish
+                await asyncio.gather(upcoming, return_exceptions=True)
     return summary

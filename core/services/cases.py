@@ -93,8 +93,8 @@ async def open_case(session: AsyncSession, caller: Caller, data: OpenCaseInput) 
         session.add(_event(case.id, enums.CaseEventKind.ASSIGNED, caller, opener.id, note))
     await session.flush()
     await session.refresh(case)
-    data = {"child_id": child_key, "kind": case.kind.value}
-    await publish(session, DomainEvent(events.CASE_OPENED, case.id, caller.user_id, data))
+    details = {"child_id": child_key, "kind": case.kind.value}
+    await publish(session, DomainEvent(events.CASE_OPENED, case.id, caller.user_id, details))
     return case
 
 

@@ -110,6 +110,6 @@ def check_version(row: Any, version: int, type_name: str) -> None:
         raise Conflict(
             f"this {type_name} was changed by someone else since you read it; "
             "read it again and reapply your change",
-            field="version",
+            field="input.version",
             currentVersion=row.version,
         )

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import ID
 
 from core.plugin_api import (
+    SYSTEM,
     Caller,
     DomainEvent,
     Forbidden,
@@ -26,7 +27,7 @@ from plugins.civil_affairs.models import CensusVisit
 VISIT_RECORDED = "civil_affairs.census_visit_recorded"
 VISIT_REVIEWED = "civil_affairs.census_visit_reviewed"
 VISIT_DUE_AFTER = timedelta(days=90)
-PLATFORM_USER = "system"
+PLATFORM_USER = SYSTEM.user_id
 
 
 async def record_census_visit(

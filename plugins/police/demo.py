@@ -9,31 +9,31 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from core.plugin_api import enums, models
 from plugins.police.models import CompulsoryReport, CompulsoryReportStatus, ReportTrigger
 
-MANDATED_REPORTERS = (
-    enums.OrganizationKind.VILLAGE_COMMITTEE,
-    enums.OrganizationKind.SCHOOL,
-    enums.OrganizationKind.KINDERGARTEN,
-    enums.OrganizationKind.HOSPITAL,
-    enums.OrganizationKind.SOCIAL_WORK_AGENCY,
-)
+VILLAGE = enums.OrganizationKind.VILLAGE_COMMITTEE
+SCHOOL = enums.OrganizationKind.SCHOOL
+PUPILS = (enums.Schooling.PRIMARY, enums.Schooling.JUNIOR_SECONDARY)
 
 SCENARIOS = (
     (
+        VILLAGE,
         ReportTrigger.LIVING_ALONE,
         CompulsoryReportStatus.CLOSED,
         "村儿童主任走访发现儿童独自在家居住，祖母住院已一周，父母均在外务工。",
     ),
     (
+        VILLAGE,
         ReportTrigger.GUARDIAN_WITHOUT_CAPACITY,
         CompulsoryReportStatus.ACCEPTED,
         "照护儿童的祖父突发中风，家中无其他成年人照料。",
     ),
     (
+        SCHOOL,
         ReportTrigger.SUSPECTED_VIOLENCE,
         CompulsoryReportStatus.ACCEPTED,
         "班主任发现儿童手臂多处淤青，儿童称系家中亲属所致。",
     ),
     (
+        SCHOOL,
         ReportTrigger.MISSING,
         CompulsoryReportStatus.RECEIVED,
         "儿童放学后未回家，照护人联系不上，已近四小时。",
@@ -42,12 +42,14 @@ SCENARIOS = (
 
 
 def _reporter_for(
-    residence_code: str, by_region: dict[str, models.Organization]
+    kind: enums.OrganizationKind,
+    residence_code: str,
+    by_place: dict[tuple[enums.OrganizationKind, str], models.Organization],
 ) -> models.Organization | None:
-    """The reporter nearest the child: the village's committee, else a township body."""
-    for code in (residence_code, residence_code[:9], residence_code[:6]):
-        if code in by_region:
-            return by_region[code]
+    """The nearest reporter of this kind: in the child's village, else in their township."""
+    for code in (residence_code, residence_code[:9]):
+        if (kind, code) in by_place:
+            return by_place[(kind, code)]
     return None
 
 
@@ -56,19 +58,19 @@ async def load_demo(engine: AsyncEngine) -> int:
     async with AsyncSession(engine) as session, session.begin():
         if await session.scalar(select(func.count()).select_from(CompulsoryReport)):
             return 0
-        by_region: dict[str, models.Organization] = {}
+        by_place: dict[tuple[enums.OrganizationKind, str], models.Organization] = {}
         for organization in await session.scalars(
             select(models.Organization)
-            .where(models.Organization.kind.in_(MANDATED_REPORTERS))
+            .where(models.Organization.kind.in_((VILLAGE, SCHOOL)))
             .order_by(models.Organization.name)
         ):
-            by_region.setdefault(organization.region_code, organization)
+            by_place.setdefault((organization.kind, organization.region_code), organization)
         children = (
             await session.scalars(
                 select(models.Child)
                 .where(models.Child.is_left_behind)
                 .order_by(models.Child.id)
-                .limit(len(SCENARIOS) * 3)
+                .limit(40)
             )
         ).all()
         now = datetime.now(UTC)
@@ -76,10 +78,12 @@ async def load_demo(engine: AsyncEngine) -> int:
         for child in children:
             if len(reports) == len(SCENARIOS):
                 break
-            reporter = _reporter_for(child.residence_region_code, by_region)
+            kind, trigger, status, summary = SCENARIOS[len(reports)]
+            if kind is SCHOOL and child.schooling not in PUPILS:
+                continue
+            reporter = _reporter_for(kind, child.residence_region_code, by_place)
             if reporter is None:
                 continue
-            trigger, status, summary = SCENARIOS[len(reports)]
             reports.append(
                 CompulsoryReport(
                     child_id=child.id,

@@ -1,41 +1,23 @@
 """Police's root fields: compulsory reports by region and status, and filing one."""
 
-import re
 from typing import Annotated
 
 import strawberry
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import select
 
 from core.plugin_api import (
     CountedConnection,
     Info,
     PageArguments,
     SortKey,
-    ValidationFailed,
     fetch_page,
+    region_condition,
     unit_of_work,
 )
 from plugins.police import services
 from plugins.police.models import CompulsoryReport as CompulsoryReportRow
 from plugins.police.models import CompulsoryReportStatus, ReportTrigger
 from plugins.police.types import CompulsoryReport
-
-REGION_CODE = re.compile(r"^(\d{6}|\d{9}|\d{12})$")
-
-
-def _in_region(code: str, field: str) -> ColumnElement[bool]:
-    """Reports from this region or anywhere below it. A province (xx0000) or city (xxxx00)
-    code covers every code sharing its leading digits; counties, townships and villages are
-    prefixes of the codes below them."""
-    if not REGION_CODE.match(code):
-        raise ValidationFailed("a region code has 6, 9 or 12 digits", field=field)
-    prefix = code
-    if len(code) == 6 and code.endswith("0000"):
-        prefix = code[:2]
-    elif len(code) == 6 and code.endswith("00"):
-        prefix = code[:4]
-    condition: ColumnElement[bool] = CompulsoryReportRow.place_region_code.like(prefix + "%")
-    return condition
 
 
 @strawberry.type(
@@ -95,7 +77,9 @@ class PoliceQuery:
         if status:
             statement = statement.where(CompulsoryReportRow.status.in_(status))
         if region_code is not None:
-            statement = statement.where(_in_region(region_code, "regionCode"))
+            statement = statement.where(
+                region_condition(CompulsoryReportRow.place_region_code, region_code, "regionCode")
+            )
         sort = [
             SortKey(CompulsoryReportRow.reported_at, True),
             SortKey(CompulsoryReportRow.id, True),
