@@ -13,7 +13,7 @@ import asyncpg
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from core import models
 from core.database import create_engine
@@ -81,13 +81,11 @@ async def test_regions_follow_the_statistical_codes() -> None:
         first = await seed_synthetic_regions(engine)
         assert await seed_synthetic_regions(engine) == first  # idempotent
         assert first == len(COUNTY_CODES) + len(synthetic_regions())
-        async with engine.connect() as connection:
-            rows = (
-                await connection.execute(
-                    select(models.Region).where(models.Region.code.startswith("5120"))
-                )
-            ).all()
-    regions = {row.Region.code: row.Region for row in rows}
+        async with AsyncSession(engine) as session:
+            rows = await session.scalars(
+                select(models.Region).where(models.Region.code.startswith("5120"))
+            )
+            regions = {region.code: region for region in rows}
     villages = [r for r in regions.values() if r.level == RegionLevel.VILLAGE.value]
     townships = [r for r in regions.values() if r.level == RegionLevel.TOWNSHIP.value]
     assert len(villages) >= 3 * 15 and len(townships) == 3 * 6
@@ -110,12 +108,12 @@ async def test_organizations_have_fixed_ids(seeded: tuple[AsyncEngine, SeedSumma
     engine, _ = seeded
     expected = len(synthetic_organizations())
     assert await seed_organizations(engine) == expected  # already there: nothing duplicated
-    async with engine.connect() as connection:
-        assert await connection.scalar(select(func.count(models.Organization.id))) == expected
-        government = await connection.get(
+    async with AsyncSession(engine) as session:
+        assert await session.scalar(select(func.count(models.Organization.id))) == expected
+        government = await session.get(
             models.Organization, organization_id("512021101", TOWNSHIP_GOVERNMENT)
         )
-        departments = set(await connection.scalars(select(models.Organization.department)))
+        departments = set(await session.scalars(select(models.Organization.department)))
     assert government is not None and government.region_code == "512021101"
     assert departments == {"civil_affairs", "education", "police", "womens_federation"}
 
@@ -124,8 +122,8 @@ async def test_children_are_valid_and_realistic(seeded: tuple[AsyncEngine, SeedS
     engine, summary = seeded
     assert summary.children == 500
     assert summary.guardianships >= 2 * 500
-    async with engine.connect() as connection:
-        children = (await connection.execute(select(models.Child))).scalars().all()
+    async with AsyncSession(engine) as connection:
+        children = (await connection.scalars(select(models.Child))).all()
         left_behind = await connection.scalar(
             select(func.count()).select_from(models.Child).where(models.Child.is_left_behind)
         )
