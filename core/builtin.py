@@ -7,6 +7,7 @@ from core.graphql import enums as _graphql_enums  # noqa: F401  (registers the G
 from core.graphql.mutations import CoreMutation
 from core.graphql.queries import CoreQuery
 from core.plugin_api import Plugin
+from core.seed.demo import load_demo
 
 CORE_PLUGIN = Plugin(
     name="core",
@@ -26,4 +27,5 @@ CORE_PLUGIN = Plugin(
     migrations=Path(__file__).parent / "migrations" / "versions",
     query=CoreQuery,
     mutation=CoreMutation,
+    demo_data=load_demo,
 )

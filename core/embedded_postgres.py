@@ -1,5 +1,6 @@
 """An embedded PostgreSQL (the `pgserver` wheel) for machines that have no server of their own."""
 
+import warnings
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -12,7 +13,9 @@ def start_embedded_postgres(data_dir: Path, database: str = DATABASE_NAME) -> st
     The server keeps running after this process exits so that the next start is instant; it
     listens on a Unix socket inside `data_dir` only, never on a network port.
     """
-    import pgserver  # imported here: only machines without DATABASE_URL need it
+    with warnings.catch_warnings():  # platformdirs warns about XDG_RUNTIME_DIR on servers
+        warnings.simplefilter("ignore")
+        import pgserver  # imported here: only machines without DATABASE_URL need it
 
     pgdata = (data_dir / "pgdata").resolve()
     pgdata.mkdir(parents=True, exist_ok=True)

@@ -28,7 +28,8 @@ async def http(server: str) -> AsyncIterator[httpx.AsyncClient]:
 
 
 def media_type(response: httpx.Response) -> str:
-    return response.headers.get("content-type", "").split(";")[0].strip().lower()
+    content_type: str = response.headers.get("content-type", "")
+    return content_type.split(";")[0].strip().lower()
 
 
 async def post(
@@ -142,20 +143,31 @@ async def test_get_runs_a_query(http: httpx.AsyncClient) -> None:
     assert response.json() == {"data": {"me": {"userId": "anonymous"}}}
 
 
-async def test_get_refuses_a_mutation_and_writes_nothing(
-    http: httpx.AsyncClient, db: asyncpg.Connection
-) -> None:
-    village = await db.fetchval("SELECT code FROM regions WHERE level = 'VILLAGE' LIMIT 1")
-    name = f"经GET{uuid.uuid4().hex[:8]}"
-    mutation = (
-        "mutation { registerChild(input: {"
+def register_by_literal(name: str, village: str) -> str:
+    return (
+        "mutation M { registerChild(input: {"
         f' name: "{name}", birthDate: "2015-06-01", sex: FEMALE,'
         f' householdRegionCode: "{village}", residenceRegionCode: "{village}",'
         " schooling: PRIMARY }) { child { id } } }"
     )
+
+
+@pytest.mark.parametrize(
+    ("prefix", "operation_name"),
+    [("", None), ("query Q { me { userId } } ", "M")],
+    ids=["mutation", "mutation-chosen-by-operationName"],
+)
+async def test_get_refuses_a_mutation_and_writes_nothing(
+    http: httpx.AsyncClient, db: asyncpg.Connection, prefix: str, operation_name: str | None
+) -> None:
+    village = await db.fetchval("SELECT code FROM regions WHERE level = 'VILLAGE' LIMIT 1")
+    name = f"经GET{uuid.uuid4().hex[:8]}"
+    params = {"query": prefix + register_by_literal(name, village)}
+    if operation_name:
+        params["operationName"] = operation_name
     response = await http.get(
         "/graphql",
-        params={"query": mutation},
+        params=params,
         headers={
             "accept": GRAPHQL_RESPONSE_JSON,
             "authorization": f"Bearer {token_for(role='admin')}",
@@ -175,6 +187,15 @@ async def test_non_json_body_is_400(http: httpx.AsyncClient) -> None:
         headers={"content-type": JSON, "accept": GRAPHQL_RESPONSE_JSON},
     )
     assert response.status_code == 400, response.text
+
+
+async def test_json_body_that_is_not_an_object_is_400(http: httpx.AsyncClient) -> None:
+    response = await http.post(
+        "/graphql",
+        content=b'"{ me { userId } }"',
+        headers={"content-type": JSON, "accept": GRAPHQL_RESPONSE_JSON},
+    )
+    assert response.status_code == 400, f"{response.status_code} {response.text}"
 
 
 # --- GraphiQL ------------------------------------------------------------------------------------
@@ -228,7 +249,12 @@ def test_readyz_is_503_when_the_database_is_unreachable() -> None:
 
 
 def signed(secret: str = TEST_JWT_SECRET, *, expires_in: int = 3600) -> str:
-    claims = {"sub": "u1", "dept": "police", "role": "officer", "exp": int(time.time()) + expires_in}
+    claims = {
+        "sub": "u1",
+        "dept": "police",
+        "role": "officer",
+        "exp": int(time.time()) + expires_in,
+    }
     return jwt.encode(claims, secret, ALGORITHM)
 
 

@@ -122,18 +122,18 @@ async def test_children_are_valid_and_realistic(seeded: tuple[AsyncEngine, SeedS
     engine, summary = seeded
     assert summary.children == 500
     assert summary.guardianships >= 2 * 500
-    async with AsyncSession(engine) as connection:
-        children = (await connection.scalars(select(models.Child))).all()
-        left_behind = await connection.scalar(
+    async with AsyncSession(engine) as session:
+        children = (await session.scalars(select(models.Child))).all()
+        left_behind = await session.scalar(
             select(func.count()).select_from(models.Child).where(models.Child.is_left_behind)
         )
-        shared_guardians = await connection.scalar(
+        shared_guardians = await session.scalar(
             text(
                 "SELECT count(*) FROM (SELECT guardian_id FROM guardianships "
                 "GROUP BY guardian_id HAVING count(*) > 1) AS shared"
             )
         )
-        without_guardianship = await connection.scalar(
+        without_guardianship = await session.scalar(
             text(
                 "SELECT count(*) FROM children c WHERE NOT EXISTS "
                 "(SELECT 1 FROM guardianships g WHERE g.child_id = c.id)"

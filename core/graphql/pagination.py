@@ -47,26 +47,40 @@ def _encode_value(value: Any) -> Any:
 
 
 def _decode_value(value: Any, column: InstrumentedAttribute[Any]) -> Any:
+    """The cursor's value for `column`, of that column's Python type (ValueError otherwise)."""
     python_type = column.type.python_type
+    if python_type in (str, datetime, date, uuid.UUID) and not isinstance(value, str):
+        raise ValueError("cursor value of the wrong type")
     if python_type is datetime:
         return datetime.fromisoformat(value)
     if python_type is date:
         return date.fromisoformat(value)
     if python_type is uuid.UUID:
         return uuid.UUID(value)
+    if python_type is int and (not isinstance(value, int) or isinstance(value, bool)):
+        raise ValueError("cursor value of the wrong type")
     return value
 
 
-def encode_cursor(values: list[Any]) -> str:
-    raw = json.dumps([_encode_value(v) for v in values], separators=(",", ":"))
+def _ordering(sort: list[SortKey]) -> str:
+    """Names the ordering a cursor belongs to, so it is not replayed under another one."""
+    return ",".join(f"{key.column.key}{'-' if key.descending else '+'}" for key in sort)
+
+
+def encode_cursor(values: list[Any], sort: list[SortKey]) -> str:
+    raw = json.dumps(
+        {"o": _ordering(sort), "v": [_encode_value(v) for v in values]}, separators=(",", ":")
+    )
     return base64.urlsafe_b64encode(raw.encode()).decode()
 
 
-def decode_cursor(
-    cursor: str, columns: list[InstrumentedAttribute[Any]], argument: str
-) -> list[Any]:
+def decode_cursor(cursor: str, sort: list[SortKey], argument: str) -> list[Any]:
+    columns = [key.column for key in sort]
     try:
-        values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        content = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if not isinstance(content, dict) or content.get("o") != _ordering(sort):
+            raise ValueError
+        values = content.get("v")
         if not isinstance(values, list) or len(values) != len(columns):
             raise ValueError
         return [_decode_value(v, c) for v, c in zip(values, columns, strict=True)]
@@ -115,11 +129,11 @@ async def fetch_page(
 
     paged = statement
     if page.after is not None:
-        after = decode_cursor(page.after, columns, "after")
+        after = decode_cursor(page.after, sort, "after")
         key, value = tuple_(*columns), tuple_(*after)
         paged = paged.where(key < value if descending else key > value)
     if page.before is not None:
-        before = decode_cursor(page.before, columns, "before")
+        before = decode_cursor(page.before, sort, "before")
         key, value = tuple_(*columns), tuple_(*before)
         paged = paged.where(key > value if descending else key < value)
     fetch_descending = descending != backwards
@@ -133,7 +147,7 @@ async def fetch_page(
     rows = rows[:size]
     if backwards:
         rows.reverse()
-    cursors = [encode_cursor(_row_key(row, sort)) for row in rows]
+    cursors = [encode_cursor(_row_key(row, sort), sort) for row in rows]
     page_info = relay.PageInfo(
         has_next_page=has_more if not backwards else page.before is not None,
         has_previous_page=has_more if backwards else page.after is not None,

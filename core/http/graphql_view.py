@@ -88,6 +88,13 @@ class CareGraphGraphQL(GraphQL[RequestContext, None]):
             sub_response.media_type_chosen = media_type or JSON
         return sub_response
 
+    async def parse_http_body(self, request: Any) -> Any:
+        """Strawberry expects a JSON object; any other JSON value is a malformed request."""
+        try:
+            return await super().parse_http_body(request)
+        except (AttributeError, TypeError):
+            raise HTTPException(400, "the request body must be a JSON object") from None
+
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return HTMLResponse(GRAPHIQL_HTML)
 

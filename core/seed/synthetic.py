@@ -226,6 +226,13 @@ class SeedSummary:
     cases: int
     case_events: int
 
+    def __str__(self) -> str:
+        return (
+            f"{self.children} children, {self.guardians} guardians, "
+            f"{self.guardianships} guardianships, {self.cases} cases, "
+            f"{self.case_events} case events"
+        )
+
 
 # COPY column lists, in the order of the row tuples built below.
 CHILD_COLUMNS = [
@@ -518,12 +525,11 @@ class _Generator:
         births = [_OLDEST_BIRTH + timedelta(days=self.rng.randrange(_BIRTH_SPAN_DAYS))]
         if self.chance(SIBLING_FAMILY_SHARE):
             gap = timedelta(days=self.rng.randint(400, 2500))
+            # The gap is under half the 18-year span, so one of the two always fits.
             if births[0] + gap <= _YOUNGEST_BIRTH:
                 births.append(births[0] + gap)
-            elif births[0] - gap >= _OLDEST_BIRTH:
-                births.insert(0, births[0] - gap)
             else:
-                births.append(births[0])  # twins
+                births.insert(0, births[0] - gap)
         return births
 
     def guardian(

@@ -120,6 +120,6 @@ async def add_case_event(
     session.add(event)
     await session.flush()
     await session.refresh(event)
-    data = {"case_id": case.id, "kind": event.kind.value}
-    await publish(session, DomainEvent(events.CASE_EVENT_ADDED, event.id, caller.user_id, data))
+    details = {"case_id": case.id, "kind": event.kind.value}
+    await publish(session, DomainEvent(events.CASE_EVENT_ADDED, event.id, caller.user_id, details))
     return event
