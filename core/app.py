@@ -1,6 +1,7 @@
 """The ASGI application: `/graphql` (HTTP and WebSocket), GraphiQL, static assets, probes."""
 
-from collections.abc import AsyncIterator, Callable, Sequence
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -10,6 +11,8 @@ from starlette.requests import HTTPConnection
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
+from core.authentication import Authenticator
+from core.authorization.control import AccessControl
 from core.database import create_engine, create_session_factory, resolve_database_url
 from core.events import EventBus
 from core.graphql.context import RequestContext
@@ -17,7 +20,6 @@ from core.graphql.loaders import Loaders
 from core.graphql.schema import build_schema
 from core.http.graphql_view import CareGraphGraphQL
 from core.http.health import healthz, readyz
-from core.identity import caller_from_bearer
 from core.plugin_api import Plugin
 from core.plugin_registry import enabled_plugins
 from core.settings import Settings, get_settings
@@ -37,21 +39,36 @@ def create_app(
     settings: Settings | None = None,
     plugins: Sequence[Plugin] | None = None,
     database_url: str | None = None,
+    *,
+    authorization: bool = True,
 ) -> Starlette:
+    """The application. `authorization=False` serves every field to every signed-in caller; it
+    exists only so that benchmarks can measure what authorization costs."""
     settings = settings or get_settings()
     plugins = list(plugins if plugins is not None else enabled_plugins())
     schema = build_schema(plugins)
     bus = event_bus_for(plugins)
+    access_control = AccessControl(plugins, schema)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        engine = create_engine(database_url or resolve_database_url(settings))
+        url = database_url or resolve_database_url(settings)
+        engine = create_engine(url)
         sessions = create_session_factory(engine, event_bus=bus)
         app.state.engine = engine
-        app.state.context_factory = _context_factory(settings, sessions)
+        app.state.sessions = sessions
+        # The database may be down at start: serve /healthz and /readyz, and let the listener
+        # load the policy when the database comes back.
+        with contextlib.suppress(Exception):
+            await access_control.reload(sessions)
+        access_control.start_listening(url, sessions)
+        app.state.context_factory = _context_factory(
+            settings, sessions, access_control, authorization
+        )
         try:
             yield
         finally:
+            await access_control.stop_listening()
             await engine.dispose()
 
     graphql_app = CareGraphGraphQL(schema)
@@ -67,16 +84,32 @@ def create_app(
     )
     app.state.plugins = plugins
     app.state.schema = schema
+    app.state.access_control = access_control
     return app
 
 
 def _context_factory(
-    settings: Settings, sessions: async_sessionmaker[AsyncSession]
-) -> Callable[[HTTPConnection], RequestContext]:
-    def build(connection: HTTPConnection) -> RequestContext:
-        caller = caller_from_bearer(connection.headers.get("authorization"), settings.jwt_secret)
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    access_control: AccessControl,
+    authorization: bool,
+) -> Callable[[HTTPConnection], Awaitable[RequestContext]]:
+    authenticator = Authenticator(settings, sessions, access_control.known_subject)
+
+    async def build(connection: HTTPConnection) -> RequestContext:
+        if access_control.compiled is None:  # the database was away at start-up
+            await access_control.reload(sessions)
+        caller = await authenticator.authenticate(connection.headers)
+        access = access_control.request_access(caller, enforced=authorization)
+        scope = access_control.child_scope(caller, access)
         return RequestContext(
-            caller=caller, sessions=sessions, settings=settings, loaders=Loaders(sessions)
+            caller=caller,
+            sessions=sessions,
+            settings=settings,
+            loaders=Loaders(sessions, scope),
+            access=access,
+            child_scope=scope,
+            write_targets=access_control.write_targets,
         )
 
     return build

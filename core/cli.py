@@ -7,9 +7,10 @@ from typing import Annotated
 import typer
 from rich.progress import Progress
 
+from core.authentication import sign_token
 from core.builtin import CORE_PLUGIN
 from core.database import create_engine, resolve_database_url
-from core.identity import Caller, sign_token
+from core.identity import Caller
 from core.plugin_api import Plugin
 from core.plugin_registry import enabled_plugins
 from core.settings import get_settings

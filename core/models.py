@@ -229,3 +229,36 @@ class CaseEvent(Base):
     actor_department: Mapped[str | None] = mapped_column(String(40))
     organization_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organizations.id"))
     note: Mapped[str] = mapped_column(Text)
+
+
+class ApiKey(Base):
+    """A key for another government system, bound to one department, role, organisation and
+    region. Only the SHA-256 of the key is stored; the key itself is shown once, at creation."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    key_prefix: Mapped[str] = mapped_column(String(12))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    department: Mapped[str] = mapped_column(String(40))
+    role: Mapped[str] = mapped_column(String(40))
+    organization_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organizations.id"))
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PolicyChange(Base):
+    """A policy line added or removed at run time by an administrator. The effective policy is
+    the plugins' policy files with these changes applied in order."""
+
+    __tablename__ = "policy_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    change: Mapped[str] = mapped_column(String(6))  # "add" or "remove"
+    subject: Mapped[str] = mapped_column(String(100))
+    object: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(20))
+    changed_by: Mapped[str] = mapped_column(String(100))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

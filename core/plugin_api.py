@@ -12,7 +12,11 @@ under `plugins/<name>/` or through the entry-point group `caregraph.plugins`, an
 - `policy`: a CSV file of Casbin policy lines, and `roles` it defines;
 - `demo_data`: an async function that loads believable demo records;
 - `event_handlers`: async functions called, inside the writer's transaction, on core events
-  (`child.registered`, `case.opened`, …) and on events of other plugins.
+  (`child.registered`, `case.opened`, …) and on events of other plugins;
+- `row_scopes`: named row scopes, `caller -> SQL condition on children`, that policy lines
+  `p, <subject>, scope:<name>, row` give to roles (e.g. education's `school`);
+- `write_targets`: `{mutation name: type name}`, so each input field the mutation sets is
+  checked against `write` on `Type.field`.
 
 The core itself is registered through this same API (see `core.builtin`).
 """
@@ -41,6 +45,7 @@ from core.graphql.types import (
     Organization,
     Region,
     load_nodes,
+    or_none,
 )
 from core.graphql.unit_of_work import unit_of_work
 from core.identity import SYSTEM, Caller
@@ -71,6 +76,8 @@ class Plugin:
     roles: tuple[str, ...] = ()
     demo_data: DemoLoader | None = None
     event_handlers: Mapping[str, EventHandler] = field(default_factory=dict)
+    row_scopes: Mapping[str, Callable[[Caller], Any]] = field(default_factory=dict)
+    write_targets: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def table_names(self) -> list[str]:
@@ -114,6 +121,7 @@ __all__ = [
     "models",
     "new_id",
     "not_found",
+    "or_none",
     "publish",
     "region_condition",
     "text_enum",

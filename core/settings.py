@@ -23,6 +23,16 @@ class Settings(BaseSettings):
         default="caregraph-demo-secret-change-me-in-production",
         validation_alias="CAREGRAPH_JWT_SECRET",
     )
+    jwt_public_key_file: Path | None = Field(
+        default=None,
+        validation_alias="CAREGRAPH_JWT_PUBLIC_KEY_FILE",
+        description="PEM public key verifying RS256/ES256 tokens (production).",
+    )
+    jwks_file: Path | None = Field(
+        default=None,
+        validation_alias="CAREGRAPH_JWKS_FILE",
+        description="JWKS file verifying RS256/ES256 tokens by key id (production).",
+    )
     max_page_size: int = Field(default=100, validation_alias="CAREGRAPH_MAX_PAGE_SIZE")
     default_page_size: int = Field(default=20, validation_alias="CAREGRAPH_DEFAULT_PAGE_SIZE")
 

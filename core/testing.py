@@ -20,9 +20,10 @@ import httpx
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core.authentication import sign_token
 from core.database import create_engine, to_asyncpg_url
 from core.embedded_postgres import start_embedded_postgres
-from core.identity import Caller, sign_token
+from core.identity import Caller
 from core.plugin_api import Plugin
 from core.settings import Settings
 

@@ -161,7 +161,7 @@ class GraphQLClient:
         return data
 
 
-def token_for(department: str = "civil_affairs", role: str = "caseworker", **claims: Any) -> str:
+def token_for(department: str = "civil_affairs", role: str = "admin", **claims: Any) -> str:
     return testing.token_for(department, role, **claims)
 
 

@@ -213,4 +213,5 @@ async def test_unknown_and_malformed_ids(client: GraphQLClient) -> None:
     unknown = "Q2hpbGQ6MDAwMDAwMDAtMDAwMC0wMDAwLTAwMDAtMDAwMDAwMDAwMDAw"  # Child:0000…
     error = error_of(await client.execute(UPDATE_CHILD, {"input": {"id": unknown, "version": 1}}))
     assert error["extensions"] == {"code": "NOT_FOUND", "field": "input.id"}
-    assert (await client.data(CHILD, {"id": unknown}))["child"] is None
+    error = error_of(await client.execute(CHILD, {"id": unknown}))
+    assert error["extensions"]["code"] == "NOT_FOUND"

@@ -72,7 +72,7 @@ async def test_a_compulsory_report_shows_on_the_child_and_in_the_region(
     village = await a_village(client)
     child = await register_child(client, village)
     reporter = await an_organization(client, "VILLAGE_COMMITTEE")
-    client.token = token_for("police", "officer")
+    client.token = token_for("police", "officer", region_code="512000")
 
     first = await client.data(
         FILE_REPORT, {"input": report_input(village, reporter, childId=child["id"])}
@@ -113,7 +113,7 @@ async def test_a_compulsory_report_shows_on_the_child_and_in_the_region(
 async def test_an_unidentified_child_is_reported_by_description(client: GraphQLClient) -> None:
     village = await a_village(client)
     reporter = await an_organization(client, "SCHOOL")
-    client.token = token_for("police", "officer")
+    client.token = token_for("police", "officer", region_code="512000")
     data = await client.data(
         FILE_REPORT,
         {"input": report_input(village[:9], reporter, description="男孩，约八岁，穿蓝色校服")},
@@ -149,7 +149,7 @@ async def test_a_bad_report_is_refused_and_nothing_is_written(
 ) -> None:
     village = await a_village(client)
     reporter = await an_organization(client, "VILLAGE_COMMITTEE")
-    client.token = token_for("police", "officer")
+    client.token = token_for("police", "officer", region_code="512000")
     before = await rows_in(db, "police_compulsory_reports")
     body = await client.execute(
         FILE_REPORT, {"input": report_input(village, reporter, **overrides)}
@@ -162,7 +162,7 @@ async def test_a_bad_report_is_refused_and_nothing_is_written(
 
 async def test_an_unknown_reporter_is_not_found(client: GraphQLClient) -> None:
     village = await a_village(client)
-    client.token = token_for("police", "officer")
+    client.token = token_for("police", "officer", region_code="512000")
     unknown = "T3JnYW5pemF0aW9uOjAwMDAwMDAwLTAwMDAtMDAwMC0wMDAwLTAwMDAwMDAwMDAwMA=="
     body = await client.execute(
         FILE_REPORT, {"input": report_input(village, unknown, description="女孩")}
@@ -174,7 +174,7 @@ async def test_an_unknown_reporter_is_not_found(client: GraphQLClient) -> None:
 
 
 async def test_a_malformed_region_filter_is_refused(client: GraphQLClient) -> None:
-    client.token = token_for("police", "officer")
+    client.token = token_for("police", "officer", region_code="512000")
     body = await client.execute(REPORTS, {"region": "51200"})
     assert error_of(body)["extensions"] == {"code": "VALIDATION_FAILED", "field": "regionCode"}
 
@@ -222,7 +222,7 @@ async def test_census_visits_show_newest_first_and_are_reviewed_once(
 ) -> None:
     village = await a_village(client)
     child = await register_child(client, village)
-    client.token = token_for("civil_affairs", "child_director")
+    client.token = token_for("civil_affairs", "child_director", region_code="512000")
     older = await record_visit(client, child["id"], 40)
     newer = await record_visit(client, child["id"], 3)
     assert newer["guardianshipTypeObserved"] == "FAIR"
@@ -235,7 +235,9 @@ async def test_census_visits_show_newest_first_and_are_reviewed_once(
     )
     assert [v["id"] for v in shown["child"]["censusVisits"]] == [newer["id"], older["id"]]
 
-    client.token = token_for("civil_affairs", "supervisor", user_id="supervisor-7")
+    client.token = token_for(
+        "civil_affairs", "supervisor", region_code="512000", user_id="supervisor-7"
+    )
     stale = await client.execute(REVIEW_VISIT, {"input": {"id": newer["id"], "version": 5}})
     assert error_of(stale)["extensions"]["code"] == "CONFLICT"
     assert error_of(stale)["extensions"]["field"] == "input.version"
@@ -246,7 +248,9 @@ async def test_census_visits_show_newest_first_and_are_reviewed_once(
     assert visit["reviewedOn"] == date.today().isoformat()
     assert visit["version"] == 2
 
-    client.token = token_for("civil_affairs", "supervisor", user_id="someone-else")
+    client.token = token_for(
+        "civil_affairs", "supervisor", region_code="512000", user_id="someone-else"
+    )
     again = await client.execute(REVIEW_VISIT, {"input": {"id": newer["id"], "version": 2}})
     assert error_of(again)["extensions"] == {"code": "VALIDATION_FAILED", "field": "input.id"}
     raced = await client.execute(REVIEW_VISIT, {"input": {"id": newer["id"], "version": 1}})
@@ -277,7 +281,7 @@ async def test_a_bad_census_visit_is_refused_and_nothing_is_written(
 ) -> None:
     village = await a_village(client)
     child = await register_child(client, village)
-    client.token = token_for("civil_affairs", "child_director")
+    client.token = token_for("civil_affairs", "child_director", region_code="512000")
     before = await rows_in(db, "civil_affairs_census_visits")
     body = await client.execute(
         RECORD_VISIT, {"input": visit_input(child["id"], date.today(), **overrides)}
@@ -301,11 +305,11 @@ async def test_a_case_opened_about_a_visited_child_starts_with_the_latest_visit(
     visited = await register_child(client, village)
     never_visited = await register_child(client, village)
     township = await an_organization(client, "TOWNSHIP_GOVERNMENT")
-    client.token = token_for("civil_affairs", "child_director")
+    client.token = token_for("civil_affairs", "child_director", region_code="512000")
     await record_visit(client, visited["id"], 120)
     latest = await record_visit(client, visited["id"], 100)
 
-    client.token = token_for("civil_affairs", "caseworker")
+    client.token = token_for("civil_affairs", "caseworker", region_code="512000")
     cases = {}
     for child in (visited, never_visited):
         data = await client.data(
@@ -361,7 +365,7 @@ async def test_family_contacts_show_on_the_child_newest_first(client: GraphQLCli
     mother = await register_guardian(client)
     await link(client, child["id"], mother["id"], relationship="MOTHER")
     home = await an_organization(client, "WOMENS_HOME")
-    client.token = token_for("womens_federation", "volunteer")
+    client.token = token_for("womens_federation", "volunteer", region_code="512000")
 
     week_ago = (date.today() - timedelta(days=7)).isoformat()
     earlier = await client.data(
@@ -417,7 +421,7 @@ async def test_a_bad_family_contact_is_refused_and_nothing_is_written(
     await link(client, child["id"], father["id"])
     if overrides.get("guardianId") == "unlinked":
         overrides = {"guardianId": (await register_guardian(client))["id"]}
-    client.token = token_for("womens_federation", "staff")
+    client.token = token_for("womens_federation", "staff", region_code="512000")
     before = await rows_in(db, "womens_federation_family_contacts")
     body = await client.execute(
         RECORD_CONTACT, {"input": contact_input(child["id"], father["id"], **overrides)}

@@ -13,7 +13,6 @@ import httpx
 import jwt
 import pytest
 
-from core.identity import ALGORITHM
 from core.testing import TEST_JWT_SECRET
 from tests.conftest import free_port, start_server, stop_server, token_for
 
@@ -23,7 +22,8 @@ JSON = "application/json"
 
 @pytest.fixture
 async def http(server: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=server, timeout=30) as client:
+    signed_in = {"authorization": f"Bearer {token_for()}"}
+    async with httpx.AsyncClient(base_url=server, timeout=30, headers=signed_in) as client:
         yield client
 
 
@@ -45,6 +45,8 @@ async def post(
     request = http.build_request(
         "POST", "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
     )
+    if token == "":  # no credentials at all
+        del request.headers["authorization"]
     if accept is None:
         del request.headers["accept"]
     else:
@@ -65,7 +67,7 @@ async def test_graphql_response_json_is_answered_in_kind(http: httpx.AsyncClient
     assert media_type(response) == GRAPHQL_RESPONSE_JSON, response.headers
     body = response.json()
     assert "errors" not in body, body
-    assert body["data"] == {"me": {"userId": "anonymous"}}
+    assert body["data"] == {"me": {"userId": "tester"}}
 
 
 @pytest.mark.parametrize(
@@ -126,7 +128,7 @@ async def test_field_error_in_an_executed_operation_is_200_with_data(
     assert media_type(response) == GRAPHQL_RESPONSE_JSON
     body = response.json()
     assert "data" in body, f"an executed operation keeps its data entry: {body}"
-    assert body["data"] == {"me": {"userId": "anonymous"}, "child": None}, body
+    assert body["data"] == {"me": {"userId": "tester"}, "child": None}, body
     [error] = body["errors"]
     assert error["path"] == ["child"], error
     assert error["extensions"] == {"code": "VALIDATION_FAILED", "field": "id"}, error
@@ -140,7 +142,7 @@ async def test_get_runs_a_query(http: httpx.AsyncClient) -> None:
         "/graphql", params={"query": "{me{userId}}"}, headers={"accept": GRAPHQL_RESPONSE_JSON}
     )
     assert response.status_code == 200, response.text
-    assert response.json() == {"data": {"me": {"userId": "anonymous"}}}
+    assert response.json() == {"data": {"me": {"userId": "tester"}}}
 
 
 def register_by_literal(name: str, village: str) -> str:
@@ -255,7 +257,7 @@ def signed(secret: str = TEST_JWT_SECRET, *, expires_in: int = 3600) -> str:
         "role": "officer",
         "exp": int(time.time()) + expires_in,
     }
-    return jwt.encode(claims, secret, ALGORITHM)
+    return jwt.encode(claims, secret, "HS256")
 
 
 @pytest.mark.parametrize(
@@ -280,23 +282,23 @@ async def test_invalid_token_is_401_unauthenticated(
 
 async def test_me_returns_the_token_claims(http: httpx.AsyncClient) -> None:
     token = token_for("education", "teacher", region_code="512021", user_id="teacher-7")
-    response = await post(
-        http, "{ me { userId department role regionCode anonymous } }", token=token
-    )
+    response = await post(http, "{ me { userId department role regionCode roles } }", token=token)
     assert response.status_code == 200, response.text
     assert response.json()["data"]["me"] == {
         "userId": "teacher-7",
         "department": "education",
         "role": "teacher",
         "regionCode": "512021",
-        "anonymous": False,
+        "roles": ["education:teacher"],
     }
 
 
-async def test_me_without_a_token_is_anonymous(http: httpx.AsyncClient) -> None:
-    response = await post(http, "{ me { anonymous department } }")
-    assert response.status_code == 200, response.text
-    assert response.json()["data"]["me"] == {"anonymous": True, "department": None}
+async def test_no_credentials_is_401_unauthenticated(http: httpx.AsyncClient) -> None:
+    response = await post(http, "{ me { userId } }", token="")
+    assert response.status_code == 401, response.text
+    [error] = response.json()["errors"]
+    assert error["extensions"]["code"] == "UNAUTHENTICATED"
+    assert "Authorization" in error["message"], "the message says how to sign in"
 
 
 # --- text ----------------------------------------------------------------------------------------

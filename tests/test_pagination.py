@@ -327,7 +327,8 @@ async def test_node_finds_a_child(api: GraphQLClient, family: Family) -> None:
     assert data["node"] == {"id": child["id"], "name": child["name"]}
 
 
-async def test_node_of_an_unknown_child_is_null(api: GraphQLClient) -> None:
+async def test_node_of_an_unknown_child_is_not_found(api: GraphQLClient) -> None:
     made_up = base64.b64encode(f"Child:{uuid.uuid4()}".encode()).decode()
-    data = await api.data(NODE, {"id": made_up})
-    assert data["node"] is None
+    body = await api.execute(NODE, {"id": made_up})
+    assert body["data"]["node"] is None
+    assert error_of(body)["extensions"]["code"] == "NOT_FOUND"

@@ -21,7 +21,22 @@ class RequestContext:
     sessions: async_sessionmaker[AsyncSession]
     settings: Settings
     loaders: Any = None
+    access: Any = None  # core.authorization.access.RequestAccess
+    child_scope: Any = None  # core.authorization.scopes.ChildScope
+    write_targets: dict[str, str] = field(default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)
+
+    def visible_children(self, child_id: Any) -> Any:
+        """A condition on `child_id` (a column of children's ids) that keeps only the children
+        this request may see; plugins filter their own records about children with it."""
+        from sqlalchemy import select, true
+
+        from core import models
+
+        condition = self.child_scope.condition if self.child_scope is not None else None
+        if condition is None:
+            return true()
+        return child_id.in_(select(models.Child.id).where(condition))
 
     def loader(
         self, name: str, batch_load: Callable[[list[K]], Awaitable[list[V]]]

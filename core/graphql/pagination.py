@@ -9,6 +9,7 @@ import base64
 import binascii
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
@@ -20,6 +21,7 @@ from strawberry import relay
 
 from core.errors import ValidationFailed
 from core.graphql.context import Info
+from core.graphql.loaders import Annotation, select_annotated
 
 NodeType = TypeVar("NodeType", bound=relay.Node)
 
@@ -112,6 +114,7 @@ async def fetch_page(
     *,
     sort: list[SortKey],
     page: PageArguments,
+    annotate: Sequence[Annotation] = (),
 ) -> tuple[list[Any], relay.PageInfo, Select[Any], list[str]]:
     """Run `statement` (an ORM select of one entity with its filters) for one page.
 
@@ -142,7 +145,7 @@ async def fetch_page(
     )
 
     async with info.context.session() as session:
-        rows = list((await session.scalars(paged)).all())
+        rows = await select_annotated(session, paged, annotate)
     has_more = len(rows) > size
     rows = rows[:size]
     if backwards:

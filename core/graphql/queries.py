@@ -1,9 +1,10 @@
 """The core's root query fields."""
 
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 import strawberry
-from sqlalchemy import Select, select
+from sqlalchemy import Select, exists, select, true
 from strawberry import relay
 from strawberry.types.base import StrawberryObjectDefinition
 
@@ -20,7 +21,8 @@ from core.graphql.filters import (
     apply_child_filter,
     region_condition,
 )
-from core.graphql.global_ids import decode_global_id
+from core.graphql.global_ids import decode_global_id, not_found
+from core.graphql.loaders import Annotation
 from core.graphql.pagination import CountedConnection, PageArguments, SortKey, fetch_page
 from core.graphql.types import Case, Child, Guardian, Me, Organization, Region
 from core.region_codes import RegionLevel
@@ -58,15 +60,29 @@ async def _connection(
     statement: Select[Any],
     sort: list[SortKey],
     page: PageArguments,
+    annotate: Sequence[Annotation] = (),
 ) -> Any:
     rows, page_info, count_statement, cursors = await fetch_page(
-        info, statement, sort=sort, page=page
+        info, statement, sort=sort, page=page, annotate=annotate
     )
     edges = [
         relay.Edge(node=node_class.from_row(row), cursor=cursor)
         for row, cursor in zip(rows, cursors, strict=True)
     ]
     return connection_class(edges=edges, page_info=page_info, count_statement=count_statement)
+
+
+def _guardian_visible(info: Info) -> Any:
+    """Guardians of at least one child the request may see."""
+    scope = info.context.child_scope
+    if scope is None or scope.condition is None:
+        return true()
+    return exists(
+        select(models.Guardianship.id).where(
+            models.Guardianship.guardian_id == models.Guardian.id,
+            info.context.visible_children(models.Guardianship.child_id),
+        )
+    )
 
 
 _CHILD_SORT_COLUMNS = {
@@ -78,7 +94,10 @@ _CHILD_SORT_COLUMNS = {
 
 @strawberry.type
 class CoreQuery:
-    @strawberry.field(description="Any object by its global ID; null when none exists.")
+    @strawberry.field(
+        description="Any object by its global ID; NOT_FOUND when none exists or it is outside "
+        "what your role may see."
+    )
     async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
         # Resolved here rather than with strawberry's `relay.node()`, whose field extension
         # rewrites the field in place and so cannot take part in more than one schema build.
@@ -90,9 +109,11 @@ class CoreQuery:
         is_node_type = isinstance(definition, StrawberryObjectDefinition) and issubclass(
             definition.origin, relay.Node
         )
-        if not is_node_type:
-            return None
-        node: relay.Node | None = await global_id.resolve_node(info, required=False)
+        node: relay.Node | None = (
+            await global_id.resolve_node(info, required=False) if is_node_type else None
+        )
+        if node is None:  # unknown and out of scope look the same: no existence leak
+            raise not_found(global_id.type_name if is_node_type else "object")
         return node
 
     @strawberry.field(description="Children (儿童), filtered and ordered, a page at a time.")
@@ -112,9 +133,18 @@ class CoreQuery:
             SortKey(_CHILD_SORT_COLUMNS[order_by], descending),
             SortKey(models.Child.id, descending),
         ]
+        scope = info.context.child_scope
         statement = apply_child_filter(select(models.Child), filter)
+        if scope is not None and scope.condition is not None:
+            statement = statement.where(scope.condition)
         connection: ChildConnection = await _connection(
-            info, ChildConnection, Child, statement, sort, PageArguments(first, after, last, before)
+            info,
+            ChildConnection,
+            Child,
+            statement,
+            sort,
+            PageArguments(first, after, last, before),
+            annotate=scope.per_subject if scope is not None and scope.tracks_subjects else (),
         )
         return connection
 
@@ -122,7 +152,9 @@ class CoreQuery:
     async def child(self, info: Info, id: strawberry.ID) -> Child | None:
         key = decode_global_id(id, "Child", field="id")
         row = await info.context.loaders.child.load(key)
-        return Child.from_row(row) if row else None
+        if row is None:  # unknown and out of scope look the same: no existence leak
+            raise not_found("Child")
+        return Child.from_row(row)
 
     @strawberry.field(description="Guardians (监护人), by name, a page at a time.")
     async def guardians(
@@ -134,7 +166,7 @@ class CoreQuery:
         last: int | None = None,
         before: str | None = None,
     ) -> GuardianConnection:
-        statement = select(models.Guardian)
+        statement = select(models.Guardian).where(_guardian_visible(info))
         if search:
             statement = statement.where(models.Guardian.name.contains(search, autoescape=True))
         sort = [SortKey(models.Guardian.name), SortKey(models.Guardian.id)]
@@ -158,7 +190,9 @@ class CoreQuery:
         last: int | None = None,
         before: str | None = None,
     ) -> CaseConnection:
-        statement = apply_case_filter(select(models.Case), filter)
+        statement = apply_case_filter(select(models.Case), filter).where(
+            info.context.visible_children(models.Case.child_id)
+        )
         sort = [SortKey(models.Case.opened_at, True), SortKey(models.Case.id, True)]
         connection: CaseConnection = await _connection(
             info, CaseConnection, Case, statement, sort, PageArguments(first, after, last, before)
@@ -169,7 +203,9 @@ class CoreQuery:
     async def case_(self, info: Info, id: strawberry.ID) -> Case | None:
         key = decode_global_id(id, "Case", field="id")
         row = await info.context.loaders.case.load(key)
-        return Case.from_row(row) if row else None
+        if row is None:
+            raise not_found("Case")
+        return Case.from_row(row)
 
     @strawberry.field(description="Administrative regions (行政区划), by code.")
     async def regions(
@@ -243,7 +279,7 @@ class CoreQuery:
         caller = info.context.caller
         return Me(
             user_id=caller.user_id,
-            anonymous=caller.is_anonymous,
+            roles=list(caller.subjects),
             department=caller.department,
             role=caller.role,
             region_code=caller.region_code,

@@ -11,11 +11,13 @@ from copy import copy
 
 import strawberry
 from graphql import GraphQLError
+from strawberry import relay
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
-from strawberry.types.base import get_object_definition
+from strawberry.types.base import StrawberryOptional, get_object_definition
 from strawberry.types.field import StrawberryField
 
+from core.authorization.enforcement import Authorize
 from core.graphql.error_masking import MaskInternalErrors
 from core.plugin_api import Plugin
 
@@ -91,6 +93,31 @@ def _extend_core_types(plugins: Sequence[Plugin], core_types: Mapping[str, type]
                 definition.fields.append(added)
 
 
+def _record_types() -> list[type]:
+    found: list[type] = []
+    pending = list(relay.Node.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if get_object_definition(cls) is not None:
+            found.append(cls)
+    return found
+
+
+def _make_record_fields_nullable() -> None:
+    """Every field of a record except `id` is nullable: the policy may withhold any of them
+    from a role, and a withheld field is null with FORBIDDEN at its path while the rest of
+    the query answers (a non-null field would null out its whole parent instead)."""
+    for cls in _record_types():
+        definition = get_object_definition(cls, strict=True)
+        for field in definition.fields:
+            if field.python_name == "id" or field.graphql_name == "id":
+                continue
+            field_type = field.type
+            if not isinstance(field_type, StrawberryOptional):
+                field.type = StrawberryOptional(field_type)
+
+
 def _check_type_names(plugins: Sequence[Plugin]) -> None:
     owner: dict[str, str] = {}
     for plugin in plugins:
@@ -122,6 +149,7 @@ def build_schema(plugins: Iterable[Plugin]) -> CareGraphSchema:
     }
     _check_type_names(plugins)
     _extend_core_types(plugins, core_types)
+    _make_record_fields_nullable()
     query = _merge_roots("Query", [(p.name, p.query) for p in plugins if p.query])
     if query is None:
         raise SchemaConflict("no plugin contributes a Query type")
@@ -135,7 +163,7 @@ def build_schema(plugins: Iterable[Plugin]) -> CareGraphSchema:
             mutation=mutation,
             subscription=subscription,
             types=[t for p in plugins for t in p.types],
-            extensions=[MaskInternalErrors],
+            extensions=[MaskInternalErrors, Authorize],
         )
     except Exception as error:  # strawberry's own duplicate-name checks, made readable
         raise SchemaConflict(f"the plugins' types do not fit together: {error}") from error

@@ -5,9 +5,9 @@ DataLoaders, never row by row.
 """
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 import strawberry
 from strawberry import relay
@@ -17,6 +17,8 @@ from core.graphql import enums
 from core.graphql.context import Info
 from core.region_codes import RegionLevel
 from core.resident_id import Sex
+
+T = TypeVar("T")
 
 
 def _uuids(node_ids: Iterable[str]) -> list[uuid.UUID | None]:
@@ -33,6 +35,11 @@ async def _load_many(loader: Any, keys: list[Any]) -> list[Any]:
     present = [key for key in keys if key is not None]
     found = dict(zip(present, await loader.load_many(present), strict=True))
     return [found.get(key) if key is not None else None for key in keys]
+
+
+def or_none(build: Callable[[Any], T], row: Any) -> T | None:
+    """`build(row)`, or None for a row the request cannot see (or that does not exist)."""
+    return build(row) if row is not None else None
 
 
 async def load_nodes(loader: Any, node_ids: Iterable[str]) -> list[Any]:
@@ -194,12 +201,14 @@ class Guardianship(relay.Node):
         return [cls.from_row(row) if row else None for row in rows]
 
     @strawberry.field
-    async def guardian(self, info: Info) -> Guardian:
-        return Guardian.from_row(await info.context.loaders.guardian.load(self.guardian_id))
+    async def guardian(self, info: Info) -> Guardian | None:
+        return or_none(
+            Guardian.from_row, await info.context.loaders.guardian.load(self.guardian_id)
+        )
 
     @strawberry.field
-    async def child(self, info: Info) -> "Child":
-        return Child.from_row(await info.context.loaders.child.load(self.child_id))
+    async def child(self, info: Info) -> "Child | None":
+        return or_none(Child.from_row, await info.context.loaders.child.load(self.child_id))
 
 
 @strawberry.type(description="A child (儿童) in the shared records.")
@@ -234,6 +243,9 @@ class Child(relay.Node):
     version: int = strawberry.field(description="Send it back with an update (optimistic locking).")
     household_region_code: strawberry.Private[str]
     residence_region_code: strawberry.Private[str]
+    # Which of the caller's roles see this child (None: all of them); field decisions count
+    # only those roles.
+    visible_through: strawberry.Private[frozenset[str] | None] = None
 
     @classmethod
     def from_row(cls, row: models.Child) -> Self:
@@ -260,6 +272,7 @@ class Child(relay.Node):
             version=row.version,
             household_region_code=row.household_region_code,
             residence_region_code=row.residence_region_code,
+            visible_through=getattr(row, "visible_through", None),
         )
 
     @classmethod
@@ -276,12 +289,16 @@ class Child(relay.Node):
         return today.year - self.birth_date.year - int(before_birthday)
 
     @strawberry.field(description="Household-registration region (户籍地).")
-    async def household_region(self, info: Info) -> Region:
-        return Region.from_row(await info.context.loaders.region.load(self.household_region_code))
+    async def household_region(self, info: Info) -> Region | None:
+        return or_none(
+            Region.from_row, await info.context.loaders.region.load(self.household_region_code)
+        )
 
     @strawberry.field(description="Region the child lives in (居住地).")
-    async def residence_region(self, info: Info) -> Region:
-        return Region.from_row(await info.context.loaders.region.load(self.residence_region_code))
+    async def residence_region(self, info: Info) -> Region | None:
+        return or_none(
+            Region.from_row, await info.context.loaders.region.load(self.residence_region_code)
+        )
 
     @strawberry.field(description="Guardians and caregivers (监护人及照护人).")
     async def guardianships(self, info: Info) -> list[Guardianship]:
@@ -370,8 +387,8 @@ class Case(relay.Node):
         return [cls.from_row(row) if row else None for row in rows]
 
     @strawberry.field
-    async def child(self, info: Info) -> Child:
-        return Child.from_row(await info.context.loaders.child.load(self.child_id))
+    async def child(self, info: Info) -> Child | None:
+        return or_none(Child.from_row, await info.context.loaders.child.load(self.child_id))
 
     @strawberry.field(description="The organisation that opened the case (立案单位).")
     async def opened_by(self, info: Info) -> Organization:
@@ -395,7 +412,9 @@ class Case(relay.Node):
 @strawberry.type(description="The caller, as the request's credentials name them (当前用户).")
 class Me:
     user_id: str
-    anonymous: bool
+    roles: list[str] = strawberry.field(
+        description="Every department:role the caller acts as, the primary one first."
+    )
     department: str | None
     role: str | None
     region_code: str | None

@@ -21,7 +21,6 @@ from strawberry.types import ExecutionResult
 from core.errors import CareGraphError
 from core.graphql.context import RequestContext
 from core.http.graphiql import GRAPHIQL_HTML
-from core.identity import caller_from_bearer
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
@@ -71,7 +70,7 @@ class CareGraphGraphQL(GraphQL[RequestContext, None]):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> RequestContext:
         build = request.app.state.context_factory
-        context: RequestContext = build(request)
+        context: RequestContext = await build(request)
         return context
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
@@ -134,4 +133,4 @@ class CareGraphGraphQL(GraphQL[RequestContext, None]):
                 await send({"type": "websocket.close", "code": 4401, "reason": error.message})
 
 
-__all__ = ["CareGraphGraphQL", "caller_from_bearer", "negotiate_media_type"]
+__all__ = ["CareGraphGraphQL", "negotiate_media_type"]

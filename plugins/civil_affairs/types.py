@@ -9,7 +9,15 @@ import strawberry
 from strawberry import relay
 from strawberry.dataloader import DataLoader
 
-from core.plugin_api import Child, Info, batch_many_per_key, batch_one_per_key, enums, load_nodes
+from core.plugin_api import (
+    Child,
+    Info,
+    batch_many_per_key,
+    batch_one_per_key,
+    enums,
+    load_nodes,
+    or_none,
+)
 from plugins.civil_affairs.models import CensusVisit as CensusVisitRow
 
 
@@ -70,8 +78,8 @@ class CensusVisit(relay.Node):
         return [cls.from_row(row) if row else None for row in rows]
 
     @strawberry.field
-    async def child(self, info: Info) -> Child:
-        return Child.from_row(await info.context.loaders.child.load(self.child_id))
+    async def child(self, info: Info) -> Child | None:
+        return or_none(Child.from_row, await info.context.loaders.child.load(self.child_id))
 
 
 @strawberry.type

@@ -10,6 +10,7 @@ from core.plugin_api import Plugin, events
 from plugins.education.demo import load_demo
 from plugins.education.models import Enrollment
 from plugins.education.schema import EducationMutation, EducationQuery
+from plugins.education.scopes import pupils_of_callers_school
 from plugins.education.services import follow_schooling_change
 from plugins.education.types import ChildEducationFields
 from plugins.education.types import Enrollment as EnrollmentType
@@ -31,4 +32,6 @@ plugin = Plugin(
     roles=("teacher", "admin"),
     demo_data=load_demo,
     event_handlers={events.CHILD_UPDATED: follow_schooling_change},
+    row_scopes={"school": pupils_of_callers_school},
+    write_targets={"enrollChild": "Enrollment"},
 )

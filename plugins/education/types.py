@@ -9,7 +9,7 @@ import strawberry
 from strawberry import relay
 from strawberry.dataloader import DataLoader
 
-from core.plugin_api import Child, Info, Organization, batch_one_per_key, load_nodes
+from core.plugin_api import Child, Info, Organization, batch_one_per_key, load_nodes, or_none
 from plugins.education.models import Enrollment as EnrollmentRow
 from plugins.education.models import EnrollmentStatus
 
@@ -71,8 +71,8 @@ class Enrollment(relay.Node):
         return Organization.from_row(row)
 
     @strawberry.field
-    async def child(self, info: Info) -> Child:
-        return Child.from_row(await info.context.loaders.child.load(self.child_id))
+    async def child(self, info: Info) -> Child | None:
+        return or_none(Child.from_row, await info.context.loaders.child.load(self.child_id))
 
 
 @strawberry.type

@@ -10,6 +10,7 @@ from core.plugin_api import Plugin
 from plugins.police.demo import load_demo
 from plugins.police.models import CompulsoryReport
 from plugins.police.schema import PoliceMutation, PoliceQuery
+from plugins.police.scopes import children_reported_in_jurisdiction
 from plugins.police.types import ChildPoliceFields
 from plugins.police.types import CompulsoryReport as CompulsoryReportType
 
@@ -29,4 +30,5 @@ plugin = Plugin(
     policy=HERE / "policy.csv",
     roles=("officer", "admin"),
     demo_data=load_demo,
+    row_scopes={"jurisdiction": children_reported_in_jurisdiction},
 )

@@ -17,6 +17,7 @@ from core.plugin_api import (
     batch_many_per_key,
     batch_one_per_key,
     load_nodes,
+    or_none,
 )
 from plugins.police.models import CompulsoryReport as CompulsoryReportRow
 from plugins.police.models import CompulsoryReportStatus, ReportTrigger
@@ -99,8 +100,10 @@ class CompulsoryReport(relay.Node):
         return Child.from_row(row) if row else None
 
     @strawberry.field(description="The region where the child was found (发现地行政区划).")
-    async def place_region(self, info: Info) -> Region:
-        return Region.from_row(await info.context.loaders.region.load(self.place_region_code))
+    async def place_region(self, info: Info) -> Region | None:
+        return or_none(
+            Region.from_row, await info.context.loaders.region.load(self.place_region_code)
+        )
 
     @strawberry.field(description="The mandated reporter's organisation (报告单位).")
     async def reporter_organization(self, info: Info) -> Organization:

@@ -18,6 +18,7 @@ from core.plugin_api import (
     batch_many_per_key,
     batch_one_per_key,
     load_nodes,
+    or_none,
 )
 from plugins.womens_federation.models import ContactChannel
 from plugins.womens_federation.models import FamilyContact as FamilyContactRow
@@ -86,12 +87,14 @@ class FamilyContact(relay.Node):
         return [cls.from_row(row) if row else None for row in rows]
 
     @strawberry.field
-    async def child(self, info: Info) -> Child:
-        return Child.from_row(await info.context.loaders.child.load(self.child_id))
+    async def child(self, info: Info) -> Child | None:
+        return or_none(Child.from_row, await info.context.loaders.child.load(self.child_id))
 
     @strawberry.field(description="The parent or guardian in touch with the child (监护人).")
-    async def guardian(self, info: Info) -> Guardian:
-        return Guardian.from_row(await info.context.loaders.guardian.load(self.guardian_id))
+    async def guardian(self, info: Info) -> Guardian | None:
+        return or_none(
+            Guardian.from_row, await info.context.loaders.guardian.load(self.guardian_id)
+        )
 
     @strawberry.field(description="Who arranged it: a women's or children's home (组织单位).")
     async def arranged_by(self, info: Info) -> Organization | None:

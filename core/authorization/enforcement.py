@@ -1,0 +1,72 @@
+"""Applying the compiled decisions to every field of every request (a Strawberry extension).
+
+- Root fields need `execute` (FORBIDDEN otherwise).
+- Mutation inputs need `write` on each `Type.field` they set (FORBIDDEN, naming the field).
+- Fields of records (types implementing `Node`, except `id`) need `read`, or `read_masked` for
+  a masked value; a field the caller may not read is null with FORBIDDEN at its path while the
+  rest of the query answers. For a child seen through several roles, only the roles whose row
+  scope includes that child count.
+"""
+
+from collections.abc import Awaitable, Callable, Mapping
+from inspect import isawaitable
+from typing import Any
+
+from graphql import GraphQLResolveInfo
+from strawberry.extensions import SchemaExtension
+
+from core.authorization.access import ROOT_TYPES, FieldAccess, RequestAccess
+from core.authorization.masking import mask_value
+from core.errors import Forbidden
+
+
+def check_writes(
+    access: RequestAccess, target: str, data: Mapping[str, Any], prefix: str = "input"
+) -> None:
+    """`data` is the input as GraphQL coerced it: the fields the caller set (an explicit null
+    clears a field, so it is a write too) and those with schema defaults."""
+    for field in data:
+        if field in access.compiled.type_fields.get(target, ()) and not access.may_write(
+            target, field
+        ):
+            raise Forbidden(f"your role may not write {target}.{field}", field=f"{prefix}.{field}")
+
+
+async def _masked(result: Awaitable[Any], field: str) -> Any:
+    return mask_value(field, await result)
+
+
+class Authorize(SchemaExtension):
+    def resolve(
+        self,
+        _next: Callable[..., Any],
+        root: Any,
+        info: GraphQLResolveInfo[Any],
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        access: RequestAccess | None = getattr(info.context, "access", None)
+        field = info.field_name
+        if access is None or not access.enforced or field.startswith("__"):
+            return _next(root, info, *args, **kwargs)
+        parent = info.parent_type.name
+        if parent in ROOT_TYPES:
+            if not access.may_execute(parent, field):
+                raise Forbidden(f"your role may not use {parent}.{field}")
+            if parent == "Mutation" and "input" in kwargs:
+                targets: Mapping[str, str] = info.context.write_targets
+                if field in targets:
+                    check_writes(access, targets[field], kwargs["input"])
+            return _next(root, info, *args, **kwargs)
+        if field == "id" or parent not in access.compiled.record_types:
+            return _next(root, info, *args, **kwargs)
+        through = getattr(root, "visible_through", None)
+        decision = access.field_access(parent, through).get(field, FieldAccess.NONE)
+        if decision is FieldAccess.FULL:
+            return _next(root, info, *args, **kwargs)
+        if decision is FieldAccess.NONE:
+            raise Forbidden(f"your role may not read {parent}.{field}")
+        result = _next(root, info, *args, **kwargs)
+        if isawaitable(result):
+            return _masked(result, field)
+        return mask_value(field, result)
