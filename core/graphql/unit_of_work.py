@@ -20,6 +20,9 @@ async def unit_of_work(info: Info) -> AsyncIterator[AsyncSession]:
     """
     try:
         async with info.context.session() as session, session.begin():
+            scope = info.context.child_scope
+            if scope is not None:  # writes see the same children as reads
+                session.info["child_scope"] = scope.condition
             yield session
     except IntegrityError:
         raise Conflict(

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import enums, events, models
-from core.errors import ValidationFailed
+from core.errors import NotFound, ValidationFailed
 from core.events import DomainEvent, publish
 from core.graphql.global_ids import decode_global_id, not_found
 from core.graphql.inputs import AddCaseEventInput, OpenCaseInput
@@ -54,8 +54,7 @@ def _event(
 
 async def open_case(session: AsyncSession, caller: Caller, data: OpenCaseInput) -> models.Case:
     child_key = decode_global_id(data.child_id, "Child", field="input.childId")
-    if await session.get(models.Child, child_key) is None:
-        raise not_found("Child", "input.childId")
+    await check.visible_child(session, child_key, "input.childId")
     summary = check.required_text(data.summary, "input.summary", max_length=4000)
     opener = await _acting_organization(
         session, caller, data.organization_id, "input.organizationId"
@@ -105,6 +104,10 @@ async def add_case_event(
     case = await session.get(models.Case, case_key)
     if case is None:
         raise not_found("Case", "input.caseId")
+    try:
+        await check.visible_child(session, case.child_id, "input.caseId")
+    except NotFound:
+        raise not_found("Case", "input.caseId") from None
     if data.kind not in CALLER_EVENT_KINDS:
         raise ValidationFailed(
             "only NOTE and VISIT entries are written directly; the platform records the others",

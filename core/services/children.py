@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import enums, events, models
 from core.errors import ValidationFailed
 from core.events import DomainEvent, publish
-from core.graphql.global_ids import decode_global_id, encode_global_id, not_found
+from core.graphql.global_ids import decode_global_id, encode_global_id
 from core.graphql.inputs import RegisterChildInput, UpdateChildInput
 from core.identity import Caller
 from core.resident_id import Sex
@@ -126,9 +126,7 @@ async def update_child(
     session: AsyncSession, caller: Caller, data: UpdateChildInput
 ) -> models.Child:
     key = decode_global_id(data.id, "Child", field="input.id")
-    child = await session.get(models.Child, key, with_for_update=True)
-    if child is None:
-        raise not_found("Child", "input.id")
+    child = await check.visible_child(session, key, "input.id", for_update=True)
     check.check_version(child, data.version, "child")
 
     changes = changed_fields(data, not_nullable=_NOT_NULLABLE)

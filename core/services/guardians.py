@@ -58,8 +58,7 @@ async def link_guardian(
 ) -> models.Guardianship:
     child_key = decode_global_id(data.child_id, "Child", field="input.childId")
     guardian_key = decode_global_id(data.guardian_id, "Guardian", field="input.guardianId")
-    if await session.get(models.Child, child_key) is None:
-        raise not_found("Child", "input.childId")
+    await check.visible_child(session, child_key, "input.childId")
     if await session.get(models.Guardian, guardian_key) is None:
         raise not_found("Guardian", "input.guardianId")
     destination = check.optional_text(
@@ -105,6 +104,7 @@ async def update_guardianship(
     link = await session.get(models.Guardianship, key, with_for_update=True)
     if link is None:
         raise not_found("Guardianship", "input.id")
+    await check.visible_child(session, link.child_id, "input.id")
     check.check_version(link, data.version, "guardianship")
     changes = changed_fields(data, not_nullable=_NOT_NULLABLE)
     if "work_destination" in changes:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import models
-from core.errors import Conflict, ValidationFailed
+from core.errors import Conflict, NotFound, ValidationFailed
 from core.region_codes import is_region_code
 from core.resident_id import InvalidResidentId, ResidentId, Sex, parse_resident_id
 
@@ -73,6 +73,23 @@ def phone_number(value: str | None, field: str) -> str | None:
             "must be an 11-digit mobile number or a landline with area code", field=field
         )
     return phone
+
+
+async def visible_child(
+    session: AsyncSession, key: Any, field: str, *, for_update: bool = False
+) -> models.Child:
+    """The child, if it exists and the request's row scope includes it; NOT_FOUND otherwise
+    (the same answer either way, so that a write cannot probe for children out of scope)."""
+    statement = select(models.Child).where(models.Child.id == key)
+    condition = session.info.get("child_scope")
+    if condition is not None:
+        statement = statement.where(condition)
+    if for_update:
+        statement = statement.with_for_update(of=models.Child)
+    child = await session.scalar(statement)
+    if child is None:
+        raise NotFound("no Child with this ID", field=field)
+    return child
 
 
 async def existing_region(session: AsyncSession, code: str, field: str) -> str:

@@ -41,9 +41,7 @@ async def record_census_visit(
     changes_noted: str | None,
 ) -> CensusVisit:
     child_key = decode_global_id(child_id, "Child", field="input.childId")
-    child = await session.get(models.Child, child_key)
-    if child is None:
-        raise not_found("Child", "input.childId")
+    child = await validation.visible_child(session, child_key, "input.childId")
     validation.not_in_future(visited_on, "input.visitedOn")
     if visited_on < child.birth_date:
         raise ValidationFailed("is before the child's birth", field="input.visitedOn")

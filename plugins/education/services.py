@@ -41,8 +41,7 @@ async def enroll_child(
 ) -> Enrollment:
     child_key = decode_global_id(child_id, "Child", field="input.childId")
     school_key = decode_global_id(school_id, "Organization", field="input.schoolId")
-    if await session.get(models.Child, child_key) is None:
-        raise not_found("Child", "input.childId")
+    await validation.visible_child(session, child_key, "input.childId")
     school = await session.get(models.Organization, school_key)
     if school is None:
         raise not_found("Organization", "input.schoolId")

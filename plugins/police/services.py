@@ -41,6 +41,8 @@ async def file_compulsory_report(
     child_key = None
     if child_id is not None:
         child_key = decode_global_id(child_id, "Child", field="input.childId")
+        # Reporting is a legal duty: a report may name any registered child, in the
+        # reporter's scope or not (it then brings the child into the police's scope).
         if await session.get(models.Child, child_key) is None:
             raise not_found("Child", "input.childId")
     child_description = validation.optional_text(description, "input.description", max_length=2000)

@@ -35,8 +35,7 @@ async def record_family_contact(
 ) -> FamilyContact:
     child_key = decode_global_id(child_id, "Child", field="input.childId")
     guardian_key = decode_global_id(guardian_id, "Guardian", field="input.guardianId")
-    if await session.get(models.Child, child_key) is None:
-        raise not_found("Child", "input.childId")
+    await validation.visible_child(session, child_key, "input.childId")
     if await session.get(models.Guardian, guardian_key) is None:
         raise not_found("Guardian", "input.guardianId")
     linked = await session.scalar(
