@@ -110,6 +110,7 @@ def _context_factory(
             access=access,
             child_scope=scope,
             write_targets=access_control.write_targets,
+            access_control=access_control,
         )
 
     return build

@@ -2,9 +2,12 @@
 
 from pathlib import Path
 
+from strawberry.tools import merge_types
+
 from core import models
 from core.graphql import enums as _graphql_enums  # noqa: F401  (registers the GraphQL enums)
 from core.graphql.mutations import CoreMutation
+from core.graphql.policy_admin import PolicyAdminMutation, PolicyAdminQuery
 from core.graphql.queries import CoreQuery
 from core.plugin_api import Plugin
 from core.seed.demo import load_demo
@@ -27,8 +30,8 @@ CORE_PLUGIN = Plugin(
         models.PolicyChange,
     ),
     migrations=Path(__file__).parent / "migrations" / "versions",
-    query=CoreQuery,
-    mutation=CoreMutation,
+    query=merge_types("CoreQueries", (CoreQuery, PolicyAdminQuery)),
+    mutation=merge_types("CoreMutations", (CoreMutation, PolicyAdminMutation)),
     demo_data=load_demo,
     policy=Path(__file__).parent / "policy.csv",
     roles=("admin",),

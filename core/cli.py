@@ -1,19 +1,29 @@
 """The `caregraph` command: serve, migrate, export the schema, seed, sign demo tokens."""
 
 import asyncio
+import csv
+import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.progress import Progress
 
 from core.authentication import sign_token
 from core.builtin import CORE_PLUGIN
-from core.database import create_engine, resolve_database_url
+from core.database import create_engine, create_session_factory, resolve_database_url
 from core.identity import Caller
 from core.plugin_api import Plugin
 from core.plugin_registry import enabled_plugins
 from core.settings import get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from core.authorization.policy import PolicySet
+
+T = TypeVar("T")
 
 app = typer.Typer(help="CareGraph: shared records for the care of left-behind children.")
 db_app = typer.Typer(help="Database migrations.")
@@ -149,10 +159,18 @@ def token(
     org: Annotated[str | None, typer.Option(help="Organisation id.")] = None,
     region: Annotated[str | None, typer.Option(help="Region code the user works in.")] = None,
     hours: Annotated[int, typer.Option(min=1, help="Validity in hours.")] = 8,
+    also: Annotated[
+        list[str] | None, typer.Option(help="A further department:role the user holds.")
+    ] = None,
 ) -> None:
     """Sign a token with the configured secret (for the demo and tests)."""
     caller = Caller(
-        user_id=sub, department=dept, role=role, organization_id=org, region_code=region
+        user_id=sub,
+        department=dept,
+        role=role,
+        organization_id=org,
+        region_code=region,
+        extra_roles=tuple(also or ()),
     )
     typer.echo(sign_token(caller, get_settings().jwt_secret, expires_in_seconds=hours * 3600))
 
@@ -185,12 +203,15 @@ def serve(
     url = _database_url()
     plugins = enabled_plugins()
     if demo:
+        from core.seed.demo_users import demo_users
+
         asyncio.run(_prepare_demo(url, plugins))
-        demo_token = sign_token(
-            Caller(user_id="demo", department="civil_affairs", role="admin"),
-            get_settings().jwt_secret,
-        )
-        typer.echo(f"GraphiQL: http://{host}:{port}/graphql#token={demo_token}")
+        typer.echo("\nDemo users: open a link to use GraphiQL as that user (tokens last 8 hours)")
+        for demo_user in demo_users():
+            caller = demo_user.caller
+            token = sign_token(caller, get_settings().jwt_secret)
+            typer.echo(f"\n  {caller.department}:{caller.role} ({demo_user.description})")
+            typer.echo(f"  http://{host}:{port}/graphql#token={token}")
     uvicorn.run(
         create_app(plugins=plugins, database_url=url), host=host, port=port, log_level="info"
     )
@@ -257,3 +278,145 @@ def main() -> None:
     except (PluginError, SchemaConflict) as error:
         typer.echo(f"caregraph: {error}", err=True)
         raise SystemExit(2) from None
+
+
+policy_app = typer.Typer(help="Inspect the authorization policy in force.")
+apikey_app = typer.Typer(help="API keys for system-to-system integration.")
+app.add_typer(policy_app, name="policy")
+app.add_typer(apikey_app, name="apikey")
+
+
+async def _policy_in_force() -> tuple["PolicySet", dict[str, list[str]], list[str]]:
+    from core.authorization.control import AccessControl
+    from core.graphql.schema import build_schema
+
+    plugins = enabled_plugins()
+    control = AccessControl(plugins, build_schema(plugins))
+    engine = create_engine(_database_url(), pool_size=1)
+    try:
+        await control.reload(create_session_factory(engine))
+    finally:
+        await engine.dispose()
+    return control.policy, control.type_fields, sorted(control.scope_conditions)
+
+
+def _matrix_cell(policy: "PolicySet", subject: str, obj: str) -> str:
+    if obj.startswith("scope:"):
+        return "row" if policy.allows(subject, obj, "row") else ""
+    marks = []
+    if policy.allows(subject, obj, "read"):
+        marks.append("R")
+    elif policy.allows(subject, obj, "read_masked"):
+        marks.append("M")
+    if policy.allows(subject, obj, "write"):
+        marks.append("W")
+    if policy.allows(subject, obj, "execute"):
+        marks.append("X")
+    return "".join(marks)
+
+
+@policy_app.command("matrix")
+def policy_matrix(
+    output_format: Annotated[str, typer.Option("--format", help="md or csv.")] = "md",
+) -> None:
+    """Every subject by every Type.field: R read, M masked, W write, X execute; row scopes."""
+    if output_format not in ("md", "csv"):
+        typer.echo("--format is md or csv", err=True)
+        raise typer.Exit(2)
+    policy, type_fields, scopes = asyncio.run(_policy_in_force())
+    subjects = sorted(policy.subjects)
+    objects = [f"scope:{name}" for name in scopes] + [
+        f"{type_name}.{field}"
+        for type_name in sorted(type_fields)
+        for field in type_fields[type_name]
+        if not type_name.endswith(("Connection", "Edge", "Payload")) and type_name != "PageInfo"
+    ]
+    rows = [[obj, *(_matrix_cell(policy, s, obj) for s in subjects)] for obj in objects]
+    if output_format == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["object", *subjects])
+        writer.writerows(rows)
+        return
+    typer.echo("| object | " + " | ".join(subjects) + " |")
+    typer.echo("|---" * (len(subjects) + 1) + "|")
+    for row in rows:
+        typer.echo("| " + " | ".join(row) + " |")
+
+
+@policy_app.command("explain")
+def policy_explain(
+    subject: Annotated[str, typer.Option(help="department:role")],
+    object_: Annotated[str, typer.Option("--object", help="Type.field or scope:name")],
+    action: Annotated[str, typer.Option(help="read, read_masked, write, execute or row")],
+) -> None:
+    """The decision for one subject, object and action, and the policy line behind it."""
+    policy, _, _ = asyncio.run(_policy_in_force())
+    allowed, line = policy.explain(subject, object_, action)
+    if not allowed:
+        typer.echo(f"deny: no policy line allows {subject} to {action} {object_} (default deny)")
+        raise typer.Exit(1)
+    where = f" [{line.source}]" if line else ""
+    typer.echo(f"allow: {line.as_csv() if line else '?'}{where}")
+
+
+async def _with_session(work: "Callable[[AsyncSession], Awaitable[T]]") -> T:
+    engine = create_engine(_database_url(), pool_size=1)
+    try:
+        async with create_session_factory(engine)() as session, session.begin():
+            return await work(session)
+    finally:
+        await engine.dispose()
+
+
+@apikey_app.command("create")
+def apikey_create(
+    name: Annotated[str, typer.Option(help="A unique name: the integrating system.")],
+    dept: Annotated[str, typer.Option(help="Department code.")],
+    role: Annotated[str, typer.Option(help="Role within the department.")],
+    org: Annotated[str | None, typer.Option(help="Organisation id (UUID).")] = None,
+    region: Annotated[str | None, typer.Option(help="Region code.")] = None,
+) -> None:
+    """Create a key; it is printed once and stored only as a hash."""
+    import uuid
+
+    from core.api_keys import create_key
+
+    organization = uuid.UUID(org) if org else None
+    record, key = asyncio.run(
+        _with_session(
+            lambda session: create_key(
+                session,
+                name=name,
+                department=dept,
+                role=role,
+                organization_id=organization,
+                region_code=region,
+            )
+        )
+    )
+    typer.echo(f"created API key {record.name!r} for {dept}:{role}; send it as X-API-Key:")
+    typer.echo(key)
+
+
+@apikey_app.command("revoke")
+def apikey_revoke(name: Annotated[str, typer.Argument(help="The key's name.")]) -> None:
+    """Revoke a key at once."""
+    from core.api_keys import revoke_key
+
+    if not asyncio.run(_with_session(lambda session: revoke_key(session, name))):
+        typer.echo(f"no active API key named {name!r}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"revoked {name!r}")
+
+
+@apikey_app.command("list")
+def apikey_list() -> None:
+    """Every key: name, prefix, department:role, organisation, region, revoked or not."""
+    from core.api_keys import list_keys
+
+    for record in asyncio.run(_with_session(list_keys)):
+        state = f"revoked {record.revoked_at:%Y-%m-%d}" if record.revoked_at else "active"
+        typer.echo(
+            f"{record.name}\t{record.key_prefix}…\t{record.department}:{record.role}\t"
+            f"org={record.organization_id or '-'}\tregion={record.region_code or '-'}\t{state}"
+        )

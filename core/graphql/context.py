@@ -24,6 +24,7 @@ class RequestContext:
     access: Any = None  # core.authorization.access.RequestAccess
     child_scope: Any = None  # core.authorization.scopes.ChildScope
     write_targets: dict[str, str] = field(default_factory=dict)
+    access_control: Any = None  # core.authorization.control.AccessControl
     extras: dict[str, Any] = field(default_factory=dict)
 
     def visible_children(self, child_id: Any) -> Any:

@@ -57,7 +57,9 @@ class EducationQuery:
         last: int | None = None,
         before: str | None = None,
     ) -> EnrollmentConnection:
-        statement = select(EnrollmentRow)
+        statement = select(EnrollmentRow).where(
+            info.context.visible_children(EnrollmentRow.child_id)
+        )
         if school_id is not None:
             school_key = decode_global_id(school_id, "Organization", field="schoolId")
             statement = statement.where(EnrollmentRow.school_id == school_key)

@@ -3,7 +3,7 @@
 from typing import Annotated
 
 import strawberry
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from core.plugin_api import (
     CountedConnection,
@@ -73,7 +73,13 @@ class PoliceQuery:
         last: int | None = None,
         before: str | None = None,
     ) -> CompulsoryReportConnection:
-        statement = select(CompulsoryReportRow)
+        statement = select(CompulsoryReportRow).where(
+            # reports about a child not yet identified are the police's to see
+            or_(
+                CompulsoryReportRow.child_id.is_(None),
+                info.context.visible_children(CompulsoryReportRow.child_id),
+            )
+        )
         if status:
             statement = statement.where(CompulsoryReportRow.status.in_(status))
         if region_code is not None:
