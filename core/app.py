@@ -46,7 +46,7 @@ def create_app(
     exists only so that benchmarks can measure what authorization costs."""
     settings = settings or get_settings()
     plugins = list(plugins if plugins is not None else enabled_plugins())
-    schema = build_schema(plugins)
+    schema = build_schema(plugins, authorize=authorization)
     bus = event_bus_for(plugins)
     access_control = AccessControl(plugins, schema)
 

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 import strawberry
-from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy import Select, func, tuple_
 from sqlalchemy.orm import InstrumentedAttribute
 from strawberry import relay
 
@@ -128,7 +128,11 @@ async def fetch_page(
     columns = [key.column for key in sort]
     descending = sort[0].descending
     backwards = page.last is not None
-    count_statement = select(func.count()).select_from(statement.order_by(None).subquery())
+    # COUNT over the filtered rows only: selecting the entity would also compute its column
+    # properties (the left-behind status) for every row.
+    count_statement = statement.with_only_columns(
+        func.count(), maintain_column_froms=True
+    ).order_by(None)
 
     paged = statement
     if page.after is not None:
