@@ -77,17 +77,23 @@ def plan(name: str, department: str, destination: Path | None, repo_root: Path) 
 
 def write(scaffold: Scaffold) -> list[Path]:
     """Render the templates; refuses to overwrite an existing plugin."""
-    if scaffold.package_dir.exists():
-        raise ScaffoldError(f"{scaffold.package_dir} already exists; choose another name or path")
+    existing = [
+        path
+        for path in (scaffold.package_dir, scaffold.test_file, scaffold.pyproject)
+        if path is not None and path.exists()
+    ]
+    if existing:
+        raise ScaffoldError(f"{existing[0]} already exists; choose another name or an empty folder")
     values = scaffold.substitutions()
     targets: dict[Path, Path] = {}
     for template in sorted(TEMPLATES.rglob("*.tmpl")):
         relative = template.relative_to(TEMPLATES).with_suffix("")
         if relative.parts[0] == "tests":
             targets[template] = scaffold.test_file
-        elif relative.name == "pyproject.toml":
-            if scaffold.pyproject is not None:
-                targets[template] = scaffold.pyproject
+        elif relative.name in ("pyproject.toml", "gitignore"):
+            if scaffold.pyproject is not None:  # an installable distribution of its own
+                name = ".gitignore" if relative.name == "gitignore" else relative.name
+                targets[template] = scaffold.pyproject.parent / name
         else:
             targets[template] = scaffold.package_dir / relative
     written = []
@@ -107,7 +113,10 @@ def write(scaffold: Scaffold) -> list[Path]:
 def _tidy(paths: list[Path]) -> None:
     """Format the generated code when ruff is installed (long plugin names make long lines)."""
     python_files = [str(path) for path in paths if path.suffix == ".py"]
-    for arguments in (["check", "--fix", "--quiet", "--select", "I"], ["format", "--quiet"]):
+    for arguments in (
+        ["check", "--fix", "--quiet", "--no-cache", "--select", "I"],
+        ["format", "--quiet", "--no-cache"],
+    ):
         try:
             subprocess.run(
                 [sys.executable, "-m", "ruff", *arguments, *python_files],

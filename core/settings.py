@@ -33,6 +33,11 @@ class Settings(BaseSettings):
         validation_alias="CAREGRAPH_JWKS_FILE",
         description="JWKS file verifying RS256/ES256 tokens by key id (production).",
     )
+    production: bool = Field(
+        default=False,
+        validation_alias="CAREGRAPH_PRODUCTION",
+        description="Production mode: introspection only for platform administrators.",
+    )
     max_page_size: int = Field(default=100, validation_alias="CAREGRAPH_MAX_PAGE_SIZE")
     default_page_size: int = Field(default=20, validation_alias="CAREGRAPH_DEFAULT_PAGE_SIZE")
 

@@ -25,6 +25,8 @@ from tests.test_plugin_walkthrough import (
     codes,
     empty_database,
     pip_install,
+    plugin_section,
+    policy_lines,
     register_child,
     seed_places,
     serving,
@@ -90,7 +92,7 @@ def test_plugins_list_shows_the_example_enabled_with_its_table_and_fields(
     env = subprocess_env(installed.site, PLUGINS, "postgresql://unused@127.0.0.1/unused")
     listed = caregraph("plugins", "list", env=env, cwd=installed.workdir)
     assert listed.returncode == 0, listed.stderr
-    section = listed.stdout.split(f"{NAME} 0.1.0 [enabled]\n", 1)[1]
+    section = plugin_section(listed.stdout, f"{NAME} 0.1.0 [enabled]")
     assert f"department:   {DEPARTMENT}" in section
     assert f"tables:       {TABLE}" in section
     assert (
@@ -98,6 +100,8 @@ def test_plugins_list_shows_the_example_enabled_with_its_table_and_fields(
         "Child.rehabilitationServices" in section
     )
     assert "roles:        staff, admin" in section
+    policy = EXAMPLE / "caregraph_disabled_persons" / "policy.csv"
+    assert f"policy lines: {policy_lines(policy)}" in section
 
 
 async def test_migrated_with_its_own_history(migrated: str) -> None:

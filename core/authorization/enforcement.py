@@ -19,6 +19,9 @@ from core.authorization.access import ROOT_TYPES, FieldAccess, RequestAccess
 from core.authorization.masking import mask_value
 from core.errors import Forbidden
 
+INTROSPECTION_FIELDS = ("__schema", "__type")
+PLATFORM_ADMIN = "platform:admin"
+
 
 def check_writes(
     access: RequestAccess, target: str, data: Mapping[str, Any], prefix: str = "input"
@@ -30,6 +33,10 @@ def check_writes(
             target, field
         ):
             raise Forbidden(f"your role may not write {target}.{field}", field=f"{prefix}.{field}")
+
+
+def _is_platform_admin(access: RequestAccess | None) -> bool:
+    return access is not None and PLATFORM_ADMIN in access.subjects
 
 
 async def _masked(result: Awaitable[Any], field: str) -> Any:
@@ -47,6 +54,9 @@ class Authorize(SchemaExtension):
     ) -> Any:
         access: RequestAccess | None = getattr(info.context, "access", None)
         field = info.field_name
+        production = info.context.settings.production
+        if field in INTROSPECTION_FIELDS and production and not _is_platform_admin(access):
+            raise Forbidden("introspection is for platform administrators in production")
         if access is None or not access.enforced or field.startswith("__"):
             return _next(root, info, *args, **kwargs)
         parent = info.parent_type.name

@@ -1,80 +1,103 @@
-"""The plugin's root fields: a list query and a mutation, each in one transaction."""
+"""The federation's root fields: the list of rehabilitation services and adding one, in one
+transaction."""
 
-import datetime
+from datetime import date
 
 import strawberry
 from sqlalchemy import select
 
-from caregraph_disabled_persons.models import DisabledPersonsRecord as Row
-from caregraph_disabled_persons.types import DisabledPersonsRecord
+from caregraph_disabled_persons import services
+from caregraph_disabled_persons.models import RehabilitationService as Row
+from caregraph_disabled_persons.models import RehabilitationServiceKind
+from caregraph_disabled_persons.types import RehabilitationService
 from core.plugin_api import (
     CountedConnection,
     Info,
     PageArguments,
     SortKey,
-    decode_global_id,
     fetch_page,
-    models,
-    not_found,
     unit_of_work,
-    validation,
 )
 
 
-@strawberry.type(description="A page of Disabled persons records.")
-class DisabledPersonsRecordConnection(CountedConnection[DisabledPersonsRecord]):
+@strawberry.type(description="A page of rehabilitation services (康复服务列表).")
+class RehabilitationServiceConnection(CountedConnection[RehabilitationService]):
     pass
 
 
-@strawberry.input(description="Record a Disabled persons note about a child.")
-class AddDisabledPersonsRecordInput:
-    child_id: strawberry.ID
-    note: str
-    recorded_on: datetime.date
+@strawberry.input(description="A rehabilitation service for a disabled child (添加康复服务).")
+class AddRehabilitationServiceInput:
+    child_id: strawberry.ID = strawberry.field(
+        description="The child; must be recorded with health DISABLED."
+    )
+    service: RehabilitationServiceKind
+    provider_organization_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Who provides it (服务机构), if not the federation itself."
+    )
+    started_on: date = strawberry.field(description="First day, not in the future.")
+    ended_on: date | None = strawberry.field(
+        default=None, description="Last day, not before startedOn nor in the future."
+    )
+    subsidy_yuan: int | None = strawberry.field(
+        default=None, description="Subsidy paid, in yuan (补贴金额); not negative."
+    )
+    note: str | None = None
 
 
 @strawberry.type
-class AddDisabledPersonsRecordPayload:
-    record: DisabledPersonsRecord
+class AddRehabilitationServicePayload:
+    rehabilitation_service: RehabilitationService
 
 
 @strawberry.type
 class DisabledPersonsQuery:
-    @strawberry.field(description="Disabled persons records, newest first.")
-    async def disabled_persons_records(
+    @strawberry.field(
+        description="Rehabilitation services (康复服务), newest first. Disabled persons' "
+        "federation plugin."
+    )
+    async def rehabilitation_services(
         self,
         info: Info,
         first: int | None = None,
         after: str | None = None,
         last: int | None = None,
         before: str | None = None,
-    ) -> DisabledPersonsRecordConnection:
-        sort = [SortKey(Row.recorded_on, True), SortKey(Row.id, True)]
+    ) -> RehabilitationServiceConnection:
+        statement = select(Row).where(info.context.visible_children(Row.child_id))
+        sort = [SortKey(Row.started_on, True), SortKey(Row.id, True)]
         rows, page_info, count, cursors = await fetch_page(
-            info, select(Row), sort=sort, page=PageArguments(first, after, last, before)
+            info, statement, sort=sort, page=PageArguments(first, after, last, before)
         )
         edges = [
-            strawberry.relay.Edge(node=DisabledPersonsRecord.from_row(row), cursor=cursor)
+            strawberry.relay.Edge(node=RehabilitationService.from_row(row), cursor=cursor)
             for row, cursor in zip(rows, cursors, strict=True)
         ]
-        return DisabledPersonsRecordConnection(
+        return RehabilitationServiceConnection(
             edges=edges, page_info=page_info, count_statement=count
         )
 
 
 @strawberry.type
 class DisabledPersonsMutation:
-    @strawberry.mutation(description="Record a Disabled persons note about a child.")
-    async def add_disabled_persons_record(
-        self, info: Info, input: AddDisabledPersonsRecordInput
-    ) -> AddDisabledPersonsRecordPayload:
-        child_key = decode_global_id(input.child_id, "Child", field="input.childId")
-        note = validation.required_text(input.note, "input.note", max_length=4000)
-        validation.not_in_future(input.recorded_on, "input.recordedOn")
+    @strawberry.mutation(
+        description="Add a rehabilitation service for a disabled child (添加康复服务). "
+        "Disabled persons' federation plugin."
+    )
+    async def add_rehabilitation_service(
+        self, info: Info, input: AddRehabilitationServiceInput
+    ) -> AddRehabilitationServicePayload:
         async with unit_of_work(info) as session:
-            if await session.get(models.Child, child_key) is None:
-                raise not_found("Child", "input.childId")
-            row = Row(child_id=child_key, note=note, recorded_on=input.recorded_on)
-            session.add(row)
-            await session.flush()
-        return AddDisabledPersonsRecordPayload(record=DisabledPersonsRecord.from_row(row))
+            row = await services.add_rehabilitation_service(
+                session,
+                info.context.caller,
+                child_id=input.child_id,
+                service=input.service,
+                provider_organization_id=input.provider_organization_id,
+                started_on=input.started_on,
+                ended_on=input.ended_on,
+                subsidy_yuan=input.subsidy_yuan,
+                note=input.note,
+            )
+        return AddRehabilitationServicePayload(
+            rehabilitation_service=RehabilitationService.from_row(row)
+        )
