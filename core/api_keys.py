@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.audit import trail
+from core.identity import Caller
 from core.models import ApiKey
 
 KEY_PREFIX = "cg_"
@@ -27,6 +29,7 @@ async def create_key(
     role: str,
     organization_id: uuid.UUID | None = None,
     region_code: str | None = None,
+    operator: Caller | None = None,
 ) -> tuple[ApiKey, str]:
     """Store a new key; returns the record and the key, which is never shown again."""
     key = KEY_PREFIX + secrets.token_urlsafe(32)
@@ -41,6 +44,17 @@ async def create_key(
     )
     session.add(record)
     await session.flush()
+    await trail.append(
+        session,
+        trail.AuditRecord(
+            action=trail.API_KEY_CREATED,
+            outcome=trail.SUCCESS,
+            caller=operator,
+            operation="apikey create",
+            record_ids=[f"ApiKey:{record.id}"],
+            detail=f"{name} for {department}:{role}",
+        ),
+    )
     return record, key
 
 
@@ -50,12 +64,23 @@ async def find_active_key(session: AsyncSession, key: str) -> ApiKey | None:
     )
 
 
-async def revoke_key(session: AsyncSession, name: str) -> bool:
+async def revoke_key(session: AsyncSession, name: str, operator: Caller | None = None) -> bool:
     record = await session.scalar(select(ApiKey).where(ApiKey.name == name))
     if record is None or record.revoked_at is not None:
         return False
     record.revoked_at = datetime.now(UTC)
     await session.flush()
+    await trail.append(
+        session,
+        trail.AuditRecord(
+            action=trail.API_KEY_REVOKED,
+            outcome=trail.SUCCESS,
+            caller=operator,
+            operation="apikey revoke",
+            record_ids=[f"ApiKey:{record.id}"],
+            detail=name,
+        ),
+    )
     return True
 
 

@@ -11,6 +11,8 @@ from starlette.requests import HTTPConnection
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
+from core.audit import trail
+from core.audit.recorder import RequestAudit
 from core.authentication import Authenticator
 from core.authorization.control import AccessControl
 from core.database import create_engine, create_session_factory, resolve_database_url
@@ -61,6 +63,8 @@ def create_app(
         # load the policy when the database comes back.
         with contextlib.suppress(Exception):
             await access_control.reload(sessions)
+            async with sessions() as session, session.begin():
+                await trail.record_plugin_set(session, [plugin.name for plugin in plugins])
         access_control.start_listening(url, sessions)
         app.state.context_factory = _context_factory(
             settings, sessions, access_control, authorization
@@ -102,7 +106,10 @@ def _context_factory(
         caller = await authenticator.authenticate(connection.headers)
         access = access_control.request_access(caller, enforced=authorization)
         scope = access_control.child_scope(caller, access)
+        client = connection.client.host if connection.client else None
+        purpose = connection.headers.get("x-access-purpose", "").strip()[:500] or None
         return RequestContext(
+            audit=RequestAudit(caller=caller, client_address=client, purpose=purpose),
             caller=caller,
             sessions=sessions,
             settings=settings,

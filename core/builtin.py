@@ -5,7 +5,9 @@ from pathlib import Path
 from strawberry.tools import merge_types
 
 from core import models
+from core.audit.model import AuditEntry
 from core.graphql import enums as _graphql_enums  # noqa: F401  (registers the GraphQL enums)
+from core.graphql.audit_queries import AuditQuery
 from core.graphql.mutations import CoreMutation
 from core.graphql.policy_admin import PolicyAdminMutation, PolicyAdminQuery
 from core.graphql.queries import CoreQuery
@@ -28,9 +30,10 @@ CORE_PLUGIN = Plugin(
         models.CaseEvent,
         models.ApiKey,
         models.PolicyChange,
+        AuditEntry,
     ),
     migrations=Path(__file__).parent / "migrations" / "versions",
-    query=merge_types("CoreQueries", (CoreQuery, PolicyAdminQuery)),
+    query=merge_types("CoreQueries", (CoreQuery, PolicyAdminQuery, AuditQuery)),
     mutation=merge_types("CoreMutations", (CoreMutation, PolicyAdminMutation)),
     demo_data=load_demo,
     policy=Path(__file__).parent / "policy.csv",

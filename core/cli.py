@@ -368,6 +368,13 @@ async def _with_session(work: "Callable[[AsyncSession], Awaitable[T]]") -> T:
         await engine.dispose()
 
 
+def _operator() -> Caller:
+    """The administrator at this terminal, as the audit trail names them."""
+    import getpass
+
+    return Caller(user_id=f"cli:{getpass.getuser()}", department="platform", role="admin")
+
+
 @apikey_app.command("create")
 def apikey_create(
     name: Annotated[str, typer.Option(help="A unique name: the integrating system.")],
@@ -391,6 +398,7 @@ def apikey_create(
                 role=role,
                 organization_id=organization,
                 region_code=region,
+                operator=_operator(),
             )
         )
     )
@@ -403,7 +411,7 @@ def apikey_revoke(name: Annotated[str, typer.Argument(help="The key's name.")]) 
     """Revoke a key at once."""
     from core.api_keys import revoke_key
 
-    if not asyncio.run(_with_session(lambda session: revoke_key(session, name))):
+    if not asyncio.run(_with_session(lambda session: revoke_key(session, name, _operator()))):
         typer.echo(f"no active API key named {name!r}", err=True)
         raise typer.Exit(1)
     typer.echo(f"revoked {name!r}")
@@ -420,3 +428,25 @@ def apikey_list() -> None:
             f"{record.name}\t{record.key_prefix}…\t{record.department}:{record.role}\t"
             f"org={record.organization_id or '-'}\tregion={record.region_code or '-'}\t{state}"
         )
+
+
+audit_app = typer.Typer(help="The audit trail.")
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the audit trail's hash chain; name the first entry that does not match."""
+    from core.audit.trail import verify
+
+    result = asyncio.run(_with_session(verify))
+    if result.first_break is None:
+        typer.echo(f"audit trail intact: {result.entries} entries, every hash and link matches")
+        return
+    broken = result.first_break
+    typer.echo(
+        f"audit trail BROKEN at entry {broken.entry_id}: {broken.reason} "
+        f"({len(result.breaks)} entries do not match, of {result.entries})",
+        err=True,
+    )
+    raise typer.Exit(1)

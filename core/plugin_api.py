@@ -16,7 +16,8 @@ under `plugins/<name>/` or through the entry-point group `caregraph.plugins`, an
 - `row_scopes`: named row scopes, `caller -> SQL condition on children`, that policy lines
   `p, <subject>, scope:<name>, row` give to roles (e.g. education's `school`);
 - `write_targets`: `{mutation name: type name}`, so each input field the mutation sets is
-  checked against `write` on `Type.field`.
+  checked against `write` on `Type.field`;
+- `sensitive_fields`: `Type.field` names whose every read is written to the audit trail.
 
 The core itself is registered through this same API (see `core.builtin`).
 """
@@ -78,6 +79,7 @@ class Plugin:
     event_handlers: Mapping[str, EventHandler] = field(default_factory=dict)
     row_scopes: Mapping[str, Callable[[Caller], Any]] = field(default_factory=dict)
     write_targets: Mapping[str, str] = field(default_factory=dict)
+    sensitive_fields: tuple[str, ...] = ()
 
     @property
     def table_names(self) -> list[str]:

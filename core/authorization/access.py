@@ -29,6 +29,7 @@ class CompiledPolicy:
     _executable: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
     _writable: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
     _scopes: dict[str, frozenset[str]] = field(default_factory=dict)
+    _purpose: dict[tuple[str, str], bool] = field(default_factory=dict)
 
     def field_access(self, subject: str, type_name: str) -> dict[str, FieldAccess]:
         key = (subject, type_name)
@@ -64,6 +65,12 @@ class CompiledPolicy:
                 if self.policy.allows(subject, f"{type_name}.{name}", "write")
             )
         return self._writable[key]
+
+    def requires_purpose(self, subject: str, obj: str) -> bool:
+        key = (subject, obj)
+        if key not in self._purpose:
+            self._purpose[key] = self.policy.allows(subject, obj, "require_purpose")
+        return self._purpose[key]
 
     def scopes(self, subject: str) -> frozenset[str]:
         if subject not in self._scopes:
@@ -101,6 +108,9 @@ class RequestAccess:
                         merged[name] = access
             self._merged[key] = merged
         return self._merged[key]
+
+    def requires_purpose(self, obj: str) -> bool:
+        return any(self.compiled.requires_purpose(s, obj) for s in self.subjects)
 
     def may_execute(self, root: str, name: str) -> bool:
         return any(name in self.compiled.executable(s, root) for s in self.subjects)

@@ -13,6 +13,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.audit import trail
+from core.audit.recorder import CORE_SENSITIVE_FIELDS
 from core.authorization.access import ROOT_TYPES, CompiledPolicy, RequestAccess
 from core.authorization.policy import PolicySet, check_line, load_policy
 from core.authorization.scopes import CORE_SCOPES, ChildScope, ScopeCondition, child_scope
@@ -44,9 +46,11 @@ class AccessControl:
         self.type_fields, self.record_types = schema_fields(schema)
         self.scope_conditions: dict[str, ScopeCondition] = dict(CORE_SCOPES)
         self.write_targets: dict[str, str] = {}
+        self.sensitive_fields: set[str] = set(CORE_SENSITIVE_FIELDS)
         for plugin in self.plugins:
             self.scope_conditions.update(plugin.row_scopes)
             self.write_targets.update(plugin.write_targets)
+            self.sensitive_fields.update(plugin.sensitive_fields)
         self.compiled: CompiledPolicy | None = None
         self._listener: asyncio.Task[None] | None = None
 
@@ -98,6 +102,17 @@ class AccessControl:
         )
         session.add(record)
         await session.flush()
+        await trail.append(
+            session,
+            trail.AuditRecord(
+                action=trail.POLICY_CHANGE,
+                outcome=trail.SUCCESS,
+                caller=caller,
+                operation=f"policy {change}",
+                record_ids=[f"PolicyChange:{record.id}"],
+                detail=f"{change} p, {subject}, {obj}, {action}",
+            ),
+        )
         await session.execute(
             text("SELECT pg_notify(:channel, :version)"),
             {"channel": CHANNEL, "version": str(record.id)},

@@ -61,21 +61,41 @@ class Authorize(SchemaExtension):
             return _next(root, info, *args, **kwargs)
         parent = info.parent_type.name
         if parent in ROOT_TYPES:
-            if not access.may_execute(parent, field):
-                raise Forbidden(f"your role may not use {parent}.{field}")
-            if parent == "Mutation" and "input" in kwargs:
-                targets: Mapping[str, str] = info.context.write_targets
-                if field in targets:
-                    check_writes(access, targets[field], kwargs["input"])
+            try:
+                if not access.may_execute(parent, field):
+                    raise Forbidden(f"your role may not use {parent}.{field}")
+                if parent == "Mutation" and "input" in kwargs:
+                    if info.context.audit is not None:
+                        info.context.audit.input_fields[field] = sorted(kwargs["input"])
+                    targets: Mapping[str, str] = info.context.write_targets
+                    if field in targets:
+                        check_writes(access, targets[field], kwargs["input"])
+            except Forbidden as refusal:
+                if info.context.audit is not None:
+                    info.context.audit.record_denied(f"{parent}.{field}: {refusal.message}")
+                raise
             return _next(root, info, *args, **kwargs)
         if field == "id" or parent not in access.compiled.record_types:
             return _next(root, info, *args, **kwargs)
         through = getattr(root, "visible_through", None)
         decision = access.field_access(parent, through).get(field, FieldAccess.NONE)
+        audit = info.context.audit
+        obj = f"{parent}.{field}"
+        if decision is FieldAccess.NONE:
+            if audit is not None:
+                audit.record_denied(f"{obj} read")
+            raise Forbidden(f"your role may not read {obj}")
+        if obj in info.context.access_control.sensitive_fields:
+            if access.requires_purpose(obj) and not (audit and audit.purpose):
+                if audit is not None:
+                    audit.record_denied(f"{obj} read without a purpose")
+                raise Forbidden(
+                    f"reading {obj} requires a stated purpose: send an X-Access-Purpose header"
+                )
+            if audit is not None:
+                audit.record_read(parent, field, root)
         if decision is FieldAccess.FULL:
             return _next(root, info, *args, **kwargs)
-        if decision is FieldAccess.NONE:
-            raise Forbidden(f"your role may not read {parent}.{field}")
         result = _next(root, info, *args, **kwargs)
         if isawaitable(result):
             return _masked(result, field)

@@ -17,7 +17,7 @@ from core.models import PolicyChange
 from core.plugin_api import Plugin
 
 MODEL = Path(__file__).parent / "model.conf"
-ACTIONS = ("read", "read_masked", "write", "execute", "row")
+ACTIONS = ("read", "read_masked", "write", "execute", "row", "require_purpose")
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ class RequestContext:
     child_scope: Any = None  # core.authorization.scopes.ChildScope
     write_targets: dict[str, str] = field(default_factory=dict)
     access_control: Any = None  # core.authorization.control.AccessControl
+    audit: Any = None  # core.audit.recorder.RequestAudit
     extras: dict[str, Any] = field(default_factory=dict)
 
     def visible_children(self, child_id: Any) -> Any:

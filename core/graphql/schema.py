@@ -17,6 +17,7 @@ from strawberry.types import ExecutionContext
 from strawberry.types.base import StrawberryOptional, get_object_definition
 from strawberry.types.field import StrawberryField
 
+from core.audit.recorder import AuditReads
 from core.authorization.enforcement import Authorize
 from core.graphql.error_masking import MaskInternalErrors
 from core.plugin_api import Plugin
@@ -163,7 +164,9 @@ def build_schema(plugins: Iterable[Plugin], *, authorize: bool = True) -> CareGr
             mutation=mutation,
             subscription=subscription,
             types=[t for p in plugins for t in p.types],
-            extensions=[MaskInternalErrors, Authorize] if authorize else [MaskInternalErrors],
+            extensions=[MaskInternalErrors, AuditReads, Authorize]
+            if authorize
+            else [MaskInternalErrors, AuditReads],
         )
     except Exception as error:  # strawberry's own duplicate-name checks, made readable
         raise SchemaConflict(f"the plugins' types do not fit together: {error}") from error

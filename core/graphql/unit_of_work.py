@@ -1,4 +1,5 @@
-"""One mutation, one transaction: everything it writes commits together or not at all."""
+"""One mutation, one transaction: everything it writes commits together or not at all, with
+the audit entry that records it (a change without its entry cannot exist)."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -7,8 +8,38 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
-from core.errors import Conflict
+from core.audit import trail
+from core.audit.recorder import track_writes, write_entries
+from core.errors import CareGraphError, Conflict
 from core.graphql.context import Info
+
+
+def _operation(info: Info) -> str:
+    name = info.operation.name.value if info.operation.name else None
+    return f"{name}:{info.field_name}" if name else info.field_name
+
+
+def _entry(
+    info: Info, outcome: str, session: AsyncSession | None, detail: str | None
+) -> trail.AuditRecord:
+    audit = info.context.audit
+    records, children = (
+        (session.info.get("audit_records", set()), session.info.get("audit_children", set()))
+        if session is not None
+        else (set(), set())
+    )
+    return trail.AuditRecord(
+        action=trail.MUTATION,
+        outcome=outcome,
+        caller=info.context.caller,
+        operation=_operation(info),
+        record_ids=sorted(records),
+        child_ids=sorted(children),
+        fields=audit.input_fields.get(info.field_name, []) if audit else [],
+        client_address=audit.client_address if audit else None,
+        purpose=audit.purpose if audit else None,
+        detail=detail,
+    )
 
 
 @asynccontextmanager
@@ -16,20 +47,38 @@ async def unit_of_work(info: Info) -> AsyncIterator[AsyncSession]:
     """A session in a transaction that commits on success and rolls back on any error.
 
     A uniqueness race or a concurrent update that slipped past the checks surfaces as CONFLICT,
-    without the database's message (it would quote the conflicting values).
+    without the database's message (it would quote the conflicting values). A failed mutation
+    is recorded in the audit trail too, in a transaction of its own.
     """
     try:
         async with info.context.session() as session, session.begin():
             scope = info.context.child_scope
             if scope is not None:  # writes see the same children as reads
                 session.info["child_scope"] = scope.condition
+            track_writes(session)
             yield session
+            await session.flush()
+            await trail.append(session, _entry(info, trail.SUCCESS, session, None))
     except IntegrityError:
-        raise Conflict(
+        error: CareGraphError = Conflict(
             "another change to the same records happened at the same time; retry"
-        ) from None
+        )
+        await _record_failure(info, error.code)
+        raise error from None
     except StaleDataError:
-        raise Conflict(
+        error = Conflict(
             "the record was changed by someone else at the same time; read it again",
             field="input.version",
-        ) from None
+        )
+        await _record_failure(info, error.code)
+        raise error from None
+    except CareGraphError as refusal:
+        await _record_failure(info, refusal.code)
+        raise
+    except Exception:
+        await _record_failure(info, "INTERNAL_SERVER_ERROR")
+        raise
+
+
+async def _record_failure(info: Info, code: str) -> None:
+    await write_entries(info.context.sessions, [_entry(info, trail.FAILED, None, code)])

@@ -7,6 +7,7 @@ errors. Clients that accept only `application/json` get the legacy 200 behaviour
 """
 
 import json
+import logging
 from typing import Any
 
 from cross_web import HTTPException
@@ -18,10 +19,13 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
+from core.audit import trail
+from core.audit.recorder import write_entries
 from core.errors import CareGraphError
 from core.graphql.context import RequestContext
 from core.http.graphiql import GRAPHIQL_HTML
 
+logger = logging.getLogger("caregraph.http")
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
 
@@ -124,6 +128,7 @@ class CareGraphGraphQL(GraphQL[RequestContext, None]):
         try:
             await super().__call__(scope, receive, send)
         except CareGraphError as error:  # raised while building the context, e.g. a bad token
+            await _audit_refusal(scope, error)
             body = {"errors": [{"message": error.message, "extensions": error.extensions}]}
             status_code = 401 if error.code == "UNAUTHENTICATED" else 400
             response = JSONResponse(body, status_code=status_code, media_type=JSON)
@@ -131,6 +136,25 @@ class CareGraphGraphQL(GraphQL[RequestContext, None]):
                 await response(scope, receive, send)
             else:
                 await send({"type": "websocket.close", "code": 4401, "reason": error.message})
+
+
+async def _audit_refusal(scope: Any, error: CareGraphError) -> None:
+    """Record a request refused before anyone was identified (a bad token, a revoked key)."""
+    sessions = getattr(scope["app"].state, "sessions", None)
+    if sessions is None:
+        return
+    client = scope.get("client")
+    entry = trail.AuditRecord(
+        action=trail.UNAUTHENTICATED,
+        outcome=trail.REFUSED,
+        caller=None,
+        client_address=client[0] if client else None,
+        detail=error.message,
+    )
+    try:
+        await write_entries(sessions, [entry])
+    except Exception:  # the database is away: the refusal stands, unrecorded
+        logger.warning("could not record a refused request: the database is unreachable")
 
 
 __all__ = ["CareGraphGraphQL", "negotiate_media_type"]

@@ -1,0 +1,145 @@
+"""Recording what one request did: the sensitive fields it read, the attempts it was refused,
+and (through `unit_of_work`) the records each mutation wrote."""
+
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from strawberry.extensions import SchemaExtension
+
+from core.audit import trail
+from core.identity import Caller
+
+logger = logging.getLogger("caregraph.audit")
+
+# Fields whose reading is recorded, besides those plugins declare: identity, address, contact,
+# health and what cases say.
+CORE_SENSITIVE_FIELDS = frozenset(
+    {
+        "Child.idNumber",
+        "Child.address",
+        "Child.health",
+        "Child.disabilityCategory",
+        "Child.disabilityGrade",
+        "Child.illness",
+        "Child.difficultyCategories",
+        "Guardian.idNumber",
+        "Guardian.phone",
+        "Case.summary",
+        "CaseEvent.note",
+    }
+)
+
+
+@dataclass
+class RequestAudit:
+    caller: Caller | None
+    client_address: str | None
+    purpose: str | None
+    operation: str | None = None
+    read_records: set[str] = field(default_factory=set)
+    read_children: set[str] = field(default_factory=set)
+    read_fields: set[str] = field(default_factory=set)
+    denied: set[str] = field(default_factory=set)
+    input_fields: dict[str, list[str]] = field(default_factory=dict)
+
+    def record_read(self, type_name: str, field_name: str, root: Any) -> None:
+        self.read_fields.add(f"{type_name}.{field_name}")
+        record_id = getattr(root, "id", None)
+        if record_id is not None:
+            self.read_records.add(f"{type_name}:{record_id}")
+            if type_name == "Child":
+                self.read_children.add(str(record_id))
+        child_id = getattr(root, "child_id", None)
+        if child_id is not None:
+            self.read_children.add(str(child_id))
+
+    def record_denied(self, what: str) -> None:
+        self.denied.add(what)
+
+    def entries(self) -> list[trail.AuditRecord]:
+        entries = []
+        common = {
+            "caller": self.caller,
+            "operation": self.operation,
+            "client_address": self.client_address,
+            "purpose": self.purpose,
+        }
+        if self.read_fields:
+            entries.append(
+                trail.AuditRecord(
+                    action=trail.SENSITIVE_READ,
+                    outcome=trail.SUCCESS,
+                    record_ids=sorted(self.read_records),
+                    child_ids=sorted(self.read_children),
+                    fields=sorted(self.read_fields),
+                    **common,  # type: ignore[arg-type]
+                )
+            )
+        if self.denied:
+            entries.append(
+                trail.AuditRecord(
+                    action=trail.DENIED,
+                    outcome=trail.REFUSED,
+                    fields=sorted(self.denied),
+                    **common,  # type: ignore[arg-type]
+                )
+            )
+        return entries
+
+
+async def write_entries(
+    sessions: async_sessionmaker[AsyncSession], entries: list[trail.AuditRecord]
+) -> None:
+    if not entries:
+        return
+    async with sessions() as session, session.begin():
+        for entry in entries:
+            await trail.append(session, entry)
+
+
+class AuditReads(SchemaExtension):
+    """After each operation, write what it read and was refused, even when it failed later."""
+
+    async def on_operation(self) -> AsyncIterator[None]:
+        yield
+        context = self.execution_context.context
+        audit: RequestAudit | None = getattr(context, "audit", None)
+        if audit is None:
+            return
+        if audit.operation is None:
+            audit.operation = self.execution_context.operation_name or (
+                self.execution_context.operation_type.value
+                if self.execution_context.operation_type
+                else None
+            )
+        await write_entries(context.sessions, audit.entries())
+
+
+def touched_records(session: AsyncSession) -> tuple[set[str], set[str]]:
+    """Records added or changed in this session so far, and the children they concern."""
+    touched: set[str] = session.info.setdefault("audit_records", set())
+    children: set[str] = session.info.setdefault("audit_children", set())
+    return touched, children
+
+
+def track_writes(session: AsyncSession) -> None:
+    """Collect, at every flush, the records the session writes (for the mutation's entry)."""
+    touched, children = touched_records(session)
+
+    def collect(sync_session: Any, flush_context: Any) -> None:
+        for instance in [*sync_session.new, *sync_session.dirty]:
+            type_name = type(instance).__name__
+            key = getattr(instance, "id", None)
+            touched.add(f"{type_name}:{key}" if key is not None else type_name)
+            if type_name == "Child" and key is not None:
+                children.add(str(key))
+            child_id = getattr(instance, "child_id", None)
+            if child_id is not None:
+                children.add(str(child_id))
+
+    # after_flush: new records have their ids by then, and the collections still list them
+    event.listen(session.sync_session, "after_flush", collect)
