@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import HTTPConnection
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
@@ -22,6 +23,7 @@ from core.graphql.loaders import Loaders
 from core.graphql.schema import build_schema
 from core.http.graphql_view import CareGraphGraphQL
 from core.http.health import healthz, readyz
+from core.observability import Telemetry, TracingMiddleware
 from core.plugin_api import Plugin
 from core.plugin_registry import enabled_plugins
 from core.settings import Settings, get_settings
@@ -43,6 +45,7 @@ def create_app(
     database_url: str | None = None,
     *,
     authorization: bool = True,
+    telemetry: Telemetry | None = None,
 ) -> Starlette:
     """The application. `authorization=False` serves every field to every signed-in caller; it
     exists only so that benchmarks can measure what authorization costs."""
@@ -51,11 +54,14 @@ def create_app(
     schema = build_schema(plugins, authorize=authorization)
     bus = event_bus_for(plugins)
     access_control = AccessControl(plugins, schema)
+    own_telemetry = telemetry is None
+    telemetry = telemetry or Telemetry()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         url = database_url or resolve_database_url(settings)
         engine = create_engine(url)
+        telemetry.instrument_engine(engine)
         sessions = create_session_factory(engine, event_bus=bus)
         app.state.engine = engine
         app.state.sessions = sessions
@@ -67,13 +73,15 @@ def create_app(
                 await trail.record_plugin_set(session, [plugin.name for plugin in plugins])
         access_control.start_listening(url, sessions)
         app.state.context_factory = _context_factory(
-            settings, sessions, access_control, authorization
+            settings, sessions, access_control, authorization, telemetry
         )
         try:
             yield
         finally:
             await access_control.stop_listening()
             await engine.dispose()
+            if own_telemetry:
+                telemetry.shutdown()
 
     graphql_app = CareGraphGraphQL(schema)
     app = Starlette(
@@ -85,6 +93,7 @@ def create_app(
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         lifespan=lifespan,
+        middleware=[Middleware(TracingMiddleware, telemetry=telemetry)],
     )
     app.state.plugins = plugins
     app.state.schema = schema
@@ -97,6 +106,7 @@ def _context_factory(
     sessions: async_sessionmaker[AsyncSession],
     access_control: AccessControl,
     authorization: bool,
+    telemetry: Telemetry,
 ) -> Callable[[HTTPConnection], Awaitable[RequestContext]]:
     authenticator = Authenticator(settings, sessions, access_control.known_subject)
 
@@ -118,6 +128,7 @@ def _context_factory(
             child_scope=scope,
             write_targets=access_control.write_targets,
             access_control=access_control,
+            telemetry=telemetry,
         )
 
     return build

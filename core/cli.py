@@ -212,8 +212,17 @@ def serve(
             token = sign_token(caller, get_settings().jwt_secret)
             typer.echo(f"\n  {caller.department}:{caller.role} ({demo_user.description})")
             typer.echo(f"  http://{host}:{port}/graphql#token={token}")
+    from core.observability import configure_json_logging
+
+    configure_json_logging()
+    # uvicorn's access log would print GET query strings (GraphQL variables); the tracing
+    # middleware's spans stand in for it.
     uvicorn.run(
-        create_app(plugins=plugins, database_url=url), host=host, port=port, log_level="info"
+        create_app(plugins=plugins, database_url=url),
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
     )
 
 

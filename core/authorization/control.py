@@ -137,10 +137,10 @@ class AccessControl:
         while True:
             try:
                 connection = await asyncpg.connect(dsn)
-                changed = asyncio.Event()
-                await connection.add_listener(CHANNEL, _setter(changed))
-                await self.reload(sessions)
                 try:
+                    changed = asyncio.Event()
+                    await connection.add_listener(CHANNEL, _setter(changed))
+                    await self.reload(sessions)
                     while not connection.is_closed():
                         with contextlib.suppress(TimeoutError):
                             await asyncio.wait_for(changed.wait(), timeout=5)

@@ -26,6 +26,7 @@ class RequestContext:
     write_targets: dict[str, str] = field(default_factory=dict)
     access_control: Any = None  # core.authorization.control.AccessControl
     audit: Any = None  # core.audit.recorder.RequestAudit
+    telemetry: Any = None  # core.observability.Telemetry
     extras: dict[str, Any] = field(default_factory=dict)
 
     def visible_children(self, child_id: Any) -> Any:

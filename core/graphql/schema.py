@@ -20,6 +20,7 @@ from strawberry.types.field import StrawberryField
 from core.audit.recorder import AuditReads
 from core.authorization.enforcement import Authorize
 from core.graphql.error_masking import MaskInternalErrors
+from core.observability import OperationTelemetry
 from core.plugin_api import Plugin
 
 
@@ -164,9 +165,9 @@ def build_schema(plugins: Iterable[Plugin], *, authorize: bool = True) -> CareGr
             mutation=mutation,
             subscription=subscription,
             types=[t for p in plugins for t in p.types],
-            extensions=[MaskInternalErrors, AuditReads, Authorize]
+            extensions=[OperationTelemetry, MaskInternalErrors, AuditReads, Authorize]
             if authorize
-            else [MaskInternalErrors, AuditReads],
+            else [OperationTelemetry, MaskInternalErrors, AuditReads],
         )
     except Exception as error:  # strawberry's own duplicate-name checks, made readable
         raise SchemaConflict(f"the plugins' types do not fit together: {error}") from error
