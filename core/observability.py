@@ -167,7 +167,10 @@ class OperationTelemetry(SchemaExtension):
         with telemetry.tracer.start_as_current_span("graphql.operation") as span:
             yield
             name = self.execution_context.operation_name or "anonymous"
-            kind = self.execution_context.operation_type.value
+            try:
+                kind = self.execution_context.operation_type.value
+            except RuntimeError:  # the document did not parse: there is no operation
+                kind = "unknown"
             attributes = {"graphql.operation.name": name, "graphql.operation.type": kind}
             span.set_attributes(attributes)
             if caller is not None:

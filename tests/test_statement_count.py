@@ -78,4 +78,5 @@ async def test_statement_count_does_not_grow_with_page_size(
     assert len(edges) == large_page
     assert all(edge["node"]["guardianships"] for edge in edges), "seeded children have guardians"
     assert small == large, f"{small} statements for {small_page} children, {large} for {large_page}"
-    assert large <= 10, f"{large} statements for one nested page"
+    # the page's queries, plus the audit entry recording the sensitive fields it read
+    assert large <= 12, f"{large} statements for one nested page"

@@ -111,11 +111,12 @@ class AuditReads(SchemaExtension):
         if audit is None:
             return
         if audit.operation is None:
-            audit.operation = self.execution_context.operation_name or (
-                self.execution_context.operation_type.value
-                if self.execution_context.operation_type
-                else None
-            )
+            audit.operation = self.execution_context.operation_name
+            if audit.operation is None:
+                try:
+                    audit.operation = self.execution_context.operation_type.value
+                except RuntimeError:  # the document did not parse
+                    audit.operation = None
         await write_entries(context.sessions, audit.entries())
 
 
