@@ -14,10 +14,8 @@ from core.models import Base
 class AuditEntry(Base):
     __tablename__ = "audit_entries"
 
-    # The trigger renumbers each entry under the chain's lock; the default only satisfies NOT NULL.
-    id: Mapped[int] = mapped_column(
-        BigInteger, primary_key=True, server_default=text("nextval('audit_entries_id_seq')")
-    )
+    # The trigger numbers each entry under the chain's lock; the default is a placeholder.
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, server_default=text("0"))
     occurred_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.clock_timestamp()
     )

@@ -59,7 +59,7 @@ def upgrade() -> None:
         sa.Column(
             "id",
             sa.BigInteger(),
-            server_default=sa.text("nextval('audit_entries_id_seq')"),
+            server_default=sa.text("0"),
             nullable=False,
         ),
         sa.Column(
