@@ -38,29 +38,45 @@ query Page($region: String) {
   children(first: 100, filter: {regionCode: $region}) {
     totalCount
     edges { node {
-      id name idNumber sex birthDate age schooling boarding isLeftBehind guardianshipType
+      id name sex birthDate age schooling boarding isLeftBehind guardianshipType
       residenceRegion { name }
-      guardianships { relationship worksAway workDestination guardian { name phone } }
+      guardianships { relationship worksAway workDestination guardian { name } }
     } }
   }
 }
 """
+# The same page with sensitive fields: each request also writes its audit entry.
+SENSITIVE_PAGE = PAGE.replace("id name sex", "id name idNumber address sex").replace(
+    "guardian { name }", "guardian { name phone }"
+)
 CALLERS = {
-    "civil_affairs:admin (all children, field checks)": ("civil_affairs", "admin", "512000"),
-    "civil_affairs:caseworker (county scope + field checks)": (
+    "civil_affairs:admin (all children: field checks)": (
+        "civil_affairs",
+        "admin",
+        "512000",
+        PAGE,
+    ),
+    "civil_affairs:caseworker (county row scope + field checks)": (
         "civil_affairs",
         "caseworker",
         "512021",
+        PAGE,
+    ),
+    "civil_affairs:caseworker, sensitive fields (+ audit entry)": (
+        "civil_affairs",
+        "caseworker",
+        "512021",
+        SENSITIVE_PAGE,
     ),
 }
 RESULTS = Path(__file__).parent / "results" / "authorization.json"
 
 
-async def timed(http: httpx.AsyncClient, token: str, region: str) -> float:
+async def timed(http: httpx.AsyncClient, token: str, region: str, query: str) -> float:
     started = time.perf_counter()
     response = await http.post(
         "/graphql",
-        json={"query": PAGE, "variables": {"region": region}},
+        json={"query": query, "variables": {"region": region}},
         headers={"authorization": f"Bearer {token}"},
     )
     elapsed = time.perf_counter() - started
@@ -89,16 +105,16 @@ async def run(children: int, rounds: int) -> dict[str, Any]:
                 )
                 for name, app in (("on", on), ("off", off))
             }
-            for label, (department, role, region) in CALLERS.items():
+            for label, (department, role, region, query) in CALLERS.items():
                 token = token_for(department, role, region_code=region)
                 times: dict[str, list[float]] = {"on": [], "off": []}
                 for _ in range(5):  # warm caches and pools
                     for name in ("on", "off"):
-                        await timed(clients[name], token, region)
+                        await timed(clients[name], token, region, query)
                 for index in range(rounds):
                     order = ("on", "off") if index % 2 == 0 else ("off", "on")
                     for name in order:
-                        times[name].append(await timed(clients[name], token, region))
+                        times[name].append(await timed(clients[name], token, region, query))
                 median_on = statistics.median(times["on"])
                 median_off = statistics.median(times["off"])
                 results[label] = {
@@ -129,7 +145,7 @@ def main() -> None:
     print(f"{'caller':58} {'on ms':>8} {'off ms':>8} {'ratio':>6}")
     for label, row in report["results"].items():
         print(
-            f"{label:58} {row['median_ms_authorization_on']:8.1f} "
+            f"{label:62} {row['median_ms_authorization_on']:8.1f} "
             f"{row['median_ms_authorization_off']:8.1f} {row['overhead_ratio']:6.3f}"
         )
     print(f"written to {RESULTS}")
