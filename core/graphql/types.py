@@ -7,7 +7,7 @@ DataLoaders, never row by row.
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
-from typing import Any, Self, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 import strawberry
 from strawberry import relay
@@ -45,6 +45,23 @@ def or_none(build: Callable[[Any], T], row: Any) -> T | None:
 async def load_nodes(loader: Any, node_ids: Iterable[str]) -> list[Any]:
     """Rows for the UUID keys inside `node_ids`, None where a key is malformed or unknown."""
     return await _load_many(loader, _uuids(node_ids))
+
+
+class RecordNode(relay.Node):
+    """A Node loaded by UUID through one of the request's loaders (`loader_name`)."""
+
+    loader_name: ClassVar[str]
+
+    @classmethod
+    def from_row(cls, row: Any) -> Self:
+        raise NotImplementedError
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        rows = await load_nodes(getattr(info.context.loaders, cls.loader_name), node_ids)
+        return [cls.from_row(row) if row else None for row in rows]
 
 
 @strawberry.type(
@@ -93,7 +110,8 @@ class Region(relay.Node):
     description="An organisation (单位): school, police station, township government, village "
     "committee, hospital, women's home, social-work agency or bureau."
 )
-class Organization(relay.Node):
+class Organization(RecordNode):
+    loader_name: ClassVar[str] = "organization"
     id: relay.NodeID[str]
     name: str
     department: str = strawberry.field(
@@ -112,13 +130,6 @@ class Organization(relay.Node):
             region_code=row.region_code,
         )
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Self | None]:
-        rows = await load_nodes(info.context.loaders.organization, node_ids)
-        return [cls.from_row(row) if row else None for row in rows]
-
     @strawberry.field
     async def region(self, info: Info) -> Region:
         row = await info.context.loaders.region.load(self.region_code)
@@ -128,7 +139,8 @@ class Organization(relay.Node):
 @strawberry.type(
     description="A guardian (监护人): a parent, grandparent, relative or other caregiver."
 )
-class Guardian(relay.Node):
+class Guardian(RecordNode):
+    loader_name: ClassVar[str] = "guardian"
     id: relay.NodeID[str]
     name: str
     id_number: str | None = strawberry.field(description="Resident ID number (身份证号).")
@@ -147,13 +159,6 @@ class Guardian(relay.Node):
             version=row.version,
         )
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Self | None]:
-        rows = await load_nodes(info.context.loaders.guardian, node_ids)
-        return [cls.from_row(row) if row else None for row in rows]
-
     @strawberry.field(description="The children this person is guardian or caregiver of.")
     async def guardianships(self, info: Info) -> list["Guardianship"]:
         rows = await info.context.loaders.guardianships_of_guardian.load(uuid.UUID(self.id))
@@ -164,7 +169,8 @@ class Guardian(relay.Node):
     description="Guardianship (监护关系): links a child to a guardian, as legal guardian "
     "(法定监护人) or entrusted caregiver (受委托照护人)."
 )
-class Guardianship(relay.Node):
+class Guardianship(RecordNode):
+    loader_name: ClassVar[str] = "guardianship"
     id: relay.NodeID[str]
     relationship: enums.Relationship
     kind: enums.GuardianshipKind
@@ -193,13 +199,6 @@ class Guardianship(relay.Node):
             guardian_id=row.guardian_id,
         )
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Self | None]:
-        rows = await load_nodes(info.context.loaders.guardianship, node_ids)
-        return [cls.from_row(row) if row else None for row in rows]
-
     @strawberry.field
     async def guardian(self, info: Info) -> Guardian | None:
         return or_none(
@@ -212,7 +211,8 @@ class Guardianship(relay.Node):
 
 
 @strawberry.type(description="A child (儿童) in the shared records.")
-class Child(relay.Node):
+class Child(RecordNode):
+    loader_name: ClassVar[str] = "child"
     id: relay.NodeID[str]
     id_number: str | None = strawberry.field(
         description="Resident ID number (身份证号, GB 11643). Null for a child with no "
@@ -275,13 +275,6 @@ class Child(relay.Node):
             visible_through=getattr(row, "visible_through", None),
         )
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Self | None]:
-        rows = await load_nodes(info.context.loaders.child, node_ids)
-        return [cls.from_row(row) if row else None for row in rows]
-
     @strawberry.field(description="Age in whole years today (年龄).")
     def age(self) -> int:
         today = date.today()
@@ -317,7 +310,8 @@ class Child(relay.Node):
 
 
 @strawberry.type(description="One entry of a case's timeline (个案事件). Never rewritten.")
-class CaseEvent(relay.Node):
+class CaseEvent(RecordNode):
+    loader_name: ClassVar[str] = "case_event"
     id: relay.NodeID[str]
     occurred_at: datetime
     kind: enums.CaseEventKind
@@ -338,13 +332,6 @@ class CaseEvent(relay.Node):
             organization_id=row.organization_id,
         )
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Self | None]:
-        rows = await load_nodes(info.context.loaders.case_event, node_ids)
-        return [cls.from_row(row) if row else None for row in rows]
-
     @strawberry.field(description="The organisation on whose behalf it was recorded.")
     async def organization(self, info: Info) -> Organization | None:
         if self.organization_id is None:
@@ -354,7 +341,8 @@ class CaseEvent(relay.Node):
 
 
 @strawberry.type(description="A protection case (个案) about one child.")
-class Case(relay.Node):
+class Case(RecordNode):
+    loader_name: ClassVar[str] = "case"
     id: relay.NodeID[str]
     kind: enums.CaseKind
     status: enums.CaseStatus
@@ -378,13 +366,6 @@ class Case(relay.Node):
             child_id=row.child_id,
             opened_by_organization_id=row.opened_by_organization_id,
         )
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Self | None]:
-        rows = await load_nodes(info.context.loaders.case, node_ids)
-        return [cls.from_row(row) if row else None for row in rows]
 
     @strawberry.field
     async def child(self, info: Info) -> Child | None:
