@@ -63,9 +63,10 @@ async def count_statements(
 @pytest.mark.parametrize(
     ("child_filter", "small_page", "large_page"),
     [
-        ({"regionCode": "512000", "hasOpenCase": False}, 5, 50),
-        # every child on these pages has open cases, so every nested level is fetched
-        ({"regionCode": "512000", "hasOpenCase": True}, 2, 12),
+        # left-behind children always have parents recorded, so every page has guardians;
+        # with open cases, every nested level is fetched
+        ({"regionCode": "512000", "isLeftBehind": True, "hasOpenCase": False}, 5, 50),
+        ({"regionCode": "512000", "isLeftBehind": True, "hasOpenCase": True}, 2, 8),
     ],
 )
 async def test_statement_count_does_not_grow_with_page_size(

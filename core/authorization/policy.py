@@ -64,17 +64,29 @@ class PolicySet:
     def __init__(self, lines: Sequence[PolicyLine], version: int) -> None:
         self.lines = list(lines)
         self.version = version
-        self.enforcer = casbin.Enforcer(str(MODEL))
-        unique = list(dict.fromkeys((line.subject, line.object, line.action) for line in lines))
-        if unique:
-            self.enforcer.add_policies([list(rule) for rule in unique])
         self.subjects = {line.subject for line in lines if line.subject != "*"}
+        self._enforcers: dict[str, casbin.Enforcer] = {}
+
+    def _enforcer(self, subject: str) -> casbin.Enforcer:
+        """An enforcer holding only the lines that can apply to `subject` (its own and `*`):
+        Casbin evaluates every line for every decision, and the whole policy has hundreds."""
+        if subject not in self._enforcers:
+            enforcer = casbin.Enforcer(str(MODEL))
+            rules = dict.fromkeys(
+                (line.subject, line.object, line.action)
+                for line in self.lines
+                if line.subject in (subject, "*")
+            )
+            if rules:
+                enforcer.add_policies([list(rule) for rule in rules])
+            self._enforcers[subject] = enforcer
+        return self._enforcers[subject]
 
     def allows(self, subject: str, obj: str, action: str) -> bool:
-        return bool(self.enforcer.enforce(subject, obj, action))
+        return bool(self._enforcer(subject).enforce(subject, obj, action))
 
     def explain(self, subject: str, obj: str, action: str) -> tuple[bool, PolicyLine | None]:
-        allowed, rule = self.enforcer.enforce_ex(subject, obj, action)
+        allowed, rule = self._enforcer(subject).enforce_ex(subject, obj, action)
         if not allowed or not rule:
             return False, None
         for line in self.lines:
