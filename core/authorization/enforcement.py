@@ -20,6 +20,8 @@ from core.authorization.masking import mask_value
 from core.errors import Forbidden
 
 INTROSPECTION_FIELDS = ("__schema", "__type")
+# An update names its record and the version it read; neither is a value it writes.
+NOT_WRITES = frozenset({"id", "version"})
 PLATFORM_ADMIN = "platform:admin"
 
 
@@ -29,6 +31,8 @@ def check_writes(
     """`data` is the input as GraphQL coerced it: the fields the caller set (an explicit null
     clears a field, so it is a write too) and those with schema defaults."""
     for field in data:
+        if field in NOT_WRITES:
+            continue
         if field in access.compiled.type_fields.get(target, ()) and not access.may_write(
             target, field
         ):
