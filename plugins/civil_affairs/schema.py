@@ -1,12 +1,47 @@
-"""Civil affairs' root fields: recording a census visit and reviewing it."""
+"""Civil affairs' root fields: census visits and their review, social assistance enrolments,
+care service projects and their services, and the left-behind statistics for the joint meeting."""
 
 from datetime import date
+from typing import Annotated
 
 import strawberry
+from sqlalchemy import select
+from strawberry import relay
 
-from core.plugin_api import Info, enums, unit_of_work
-from plugins.civil_affairs import services
-from plugins.civil_affairs.types import CensusVisit
+from core.plugin_api import (
+    CountedConnection,
+    Info,
+    PageArguments,
+    SortKey,
+    enums,
+    fetch_page,
+    models,
+    region_condition,
+    unit_of_work,
+)
+from plugins.civil_affairs import services, statistics
+from plugins.civil_affairs.models import (
+    AssistanceEnrollmentStatus,
+    ProjectServiceKind,
+    ServiceProjectKind,
+    ServiceProjectVillage,
+)
+from plugins.civil_affairs.models import CensusVisit as CensusVisitRow
+from plugins.civil_affairs.models import ServiceProject as ServiceProjectRow
+from plugins.civil_affairs.statistics import LeftBehindStatisticsRow, StatisticsGrouping
+from plugins.civil_affairs.types import (
+    AssistanceEnrollment,
+    CensusVisit,
+    ProjectService,
+    ServiceProject,
+)
+
+# --- census visits (摸底排查走访) -------------------------------------------------------------
+
+
+@strawberry.type(name="CensusVisitConnection", description="A page of census visits (走访列表).")
+class CensusVisitConnection(CountedConnection[CensusVisit]):
+    pass
 
 
 @strawberry.input(description="A census or home visit (摸底排查走访) by a village child director.")
@@ -38,10 +73,237 @@ class CensusVisitPayload:
     visit: CensusVisit
 
 
+# --- social assistance (社会救助) ----------------------------------------------------------------
+
+
+@strawberry.input(description="Enrol a child in social assistance (社会救助登记).")
+class EnrollInAssistanceInput:
+    child_id: strawberry.ID
+    kind: enums.AssistanceKind = strawberry.field(
+        description="MINIMUM_LIVING_ALLOWANCE (低保), EXTREME_POVERTY_SUPPORT (特困供养), "
+        "TEMPORARY_ASSISTANCE (临时救助) or NO_DE_FACTO_CAREGIVER_ALLOWANCE (事实无人抚养儿童"
+        "基本生活补贴); medical and housing assistance are administered elsewhere."
+    )
+    status: AssistanceEnrollmentStatus = strawberry.field(
+        default=AssistanceEnrollmentStatus.APPLIED,
+        description="APPROVED and SUSPENDED need the amount and the approving organisation; "
+        "ENDED needs the end date.",
+    )
+    monthly_amount: int | None = strawberry.field(
+        default=None,
+        description="Monthly amount in whole yuan (月发放金额), not for temporary assistance.",
+    )
+    one_off_amount: int | None = strawberry.field(
+        default=None, description="One-off amount of temporary assistance in whole yuan."
+    )
+    start_on: date = strawberry.field(description="First day, not in the future (起始日期).")
+    end_on: date | None = strawberry.field(
+        default=None,
+        description="Last day, not before the start (终止日期); may be a planned end, except "
+        "for an ENDED enrolment.",
+    )
+    approving_organization_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The approving civil affairs bureau or township government (审批单位), "
+        "whose area includes where the child lives.",
+    )
+
+
+@strawberry.input(
+    description="Change a social assistance enrolment (变更救助), naming the version you read. "
+    "Omitted fields stay as they are; null clears endOn or approvingOrganizationId."
+)
+class UpdateAssistanceEnrollmentInput:
+    id: strawberry.ID
+    version: int
+    status: AssistanceEnrollmentStatus | None = strawberry.UNSET
+    monthly_amount: int | None = strawberry.UNSET
+    one_off_amount: int | None = strawberry.UNSET
+    start_on: date | None = strawberry.UNSET
+    end_on: date | None = strawberry.UNSET
+    approving_organization_id: strawberry.ID | None = strawberry.UNSET
+
+
+@strawberry.type
+class AssistanceEnrollmentPayload:
+    enrollment: AssistanceEnrollment
+
+
+# --- service projects (童伴计划, 童村同在, 社工服务项目) ------------------------------------
+
+
+@strawberry.type(
+    name="ServiceProjectConnection", description="A page of care service projects (服务项目列表)."
+)
+class ServiceProjectConnection(CountedConnection[ServiceProject]):
+    pass
+
+
+@strawberry.input(description="Register a care service project (登记关爱服务项目).")
+class CreateServiceProjectInput:
+    name: str = strawberry.field(description="Project name (项目名称).")
+    kind: ServiceProjectKind
+    funder: str = strawberry.field(description="Who funds it (资助方).")
+    start_on: date = strawberry.field(description="First day, not in the future (开始日期).")
+    end_on: date | None = strawberry.field(
+        default=None, description="Planned last day, not before the start (结束日期)."
+    )
+    village_codes: list[str] = strawberry.field(
+        description="12-digit codes of the villages or communities it covers (覆盖村/社区)."
+    )
+
+
+@strawberry.input(description="A service a care project gave a child (记录项目服务).")
+class RecordProjectServiceInput:
+    project_id: strawberry.ID
+    child_id: strawberry.ID = strawberry.field(
+        description="The child, who must live in a village the project covers."
+    )
+    served_on: date = strawberry.field(
+        description="Day of the service, within the project's period and not in the future."
+    )
+    kind: ProjectServiceKind
+    note: str | None = strawberry.field(
+        default=None, description="What was done (服务内容); required for OTHER."
+    )
+
+
+@strawberry.type
+class ServiceProjectPayload:
+    project: ServiceProject
+
+
+@strawberry.type
+class ProjectServicePayload:
+    service: ProjectService
+
+
+# --- root fields -------------------------------------------------------------------------------
+
+
+@strawberry.type
+class CivilAffairsQuery:
+    @strawberry.field(
+        description="Census visits not yet reviewed (待审核走访), oldest first, about children in "
+        "your scope. Civil affairs plugin."
+    )
+    async def census_visits_awaiting_review(
+        self,
+        info: Info,
+        region_code: Annotated[
+            str | None,
+            strawberry.argument(description="Only children living in this region's subtree."),
+        ] = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> CensusVisitConnection:
+        visit = CensusVisitRow
+        statement = select(visit).where(
+            visit.reviewed_on.is_(None), info.context.visible_children(visit.child_id)
+        )
+        if region_code is not None:
+            in_region = region_condition(
+                models.Child.residence_region_code, region_code, "regionCode"
+            )
+            statement = statement.where(
+                visit.child_id.in_(select(models.Child.id).where(in_region))
+            )
+        rows, page_info, count, cursors = await fetch_page(
+            info,
+            statement,
+            sort=[SortKey(visit.visited_on), SortKey(visit.id)],
+            page=PageArguments(first, after, last, before),
+        )
+        edges = [
+            relay.Edge(node=CensusVisit.from_row(row), cursor=cursor)
+            for row, cursor in zip(rows, cursors, strict=True)
+        ]
+        return CensusVisitConnection(edges=edges, page_info=page_info, count_statement=count)
+
+    @strawberry.field(
+        description="Care service projects (关爱服务项目), newest first. Civil affairs plugin."
+    )
+    async def service_projects(
+        self,
+        info: Info,
+        region_code: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Only projects covering a village in this region's subtree."
+            ),
+        ] = None,
+        kind: list[ServiceProjectKind] | None = None,
+        active_on: Annotated[
+            date | None,
+            strawberry.argument(description="Only projects running on this day (服务期内)."),
+        ] = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> ServiceProjectConnection:
+        project = ServiceProjectRow
+        statement = select(project)
+        if region_code is not None:
+            village = ServiceProjectVillage
+            statement = statement.where(
+                project.id.in_(
+                    select(village.project_id).where(
+                        region_condition(village.region_code, region_code, "regionCode")
+                    )
+                )
+            )
+        if kind:
+            statement = statement.where(project.kind.in_(kind))
+        if active_on is not None:
+            statement = statement.where(
+                project.start_on <= active_on,
+                (project.end_on.is_(None)) | (project.end_on >= active_on),
+            )
+        rows, page_info, count, cursors = await fetch_page(
+            info,
+            statement,
+            sort=[SortKey(project.start_on, True), SortKey(project.id, True)],
+            page=PageArguments(first, after, last, before),
+        )
+        edges = [
+            relay.Edge(node=ServiceProject.from_row(row), cursor=cursor)
+            for row, cursor in zip(rows, cursors, strict=True)
+        ]
+        return ServiceProjectConnection(edges=edges, page_info=page_info, count_statement=count)
+
+    @strawberry.field(
+        description="Left-behind children (留守儿童) of a region for the joint meeting (联席会议), "
+        "grouped; only children in your scope count. Counts from 1 to "
+        f"{statistics.SMALL_COUNT_LIMIT} are withheld (null, suppressed) so that no child can be "
+        "singled out, and a second cell is withheld wherever one could be worked out from the "
+        "total. The total row comes last. Civil affairs plugin."
+    )
+    async def left_behind_statistics(
+        self,
+        info: Info,
+        region_code: Annotated[
+            str, strawberry.argument(description="The region (行政区划代码), its whole subtree.")
+        ],
+        group_by: Annotated[
+            StatisticsGrouping,
+            strawberry.argument(
+                description="SUBREGION: the region's direct subregions; or the children's "
+                "guardianship type, schooling or difficulty category (a child in several "
+                "categories counts in each; the total counts children once)."
+            ),
+        ],
+    ) -> list[LeftBehindStatisticsRow]:
+        return await statistics.left_behind_statistics(info, region_code, group_by)
+
+
 @strawberry.type
 class CivilAffairsMutation:
     @strawberry.mutation(
-        description="Record a census or home visit (记录摸底排查走访). Civil affairs plugin."
+        description="Record a census or home visit (记录摸底排查走访); the caller is recorded as "
+        "having entered it. Civil affairs plugin."
     )
     async def record_census_visit(
         self, info: Info, input: RecordCensusVisitInput
@@ -61,7 +323,8 @@ class CivilAffairsMutation:
 
     @strawberry.mutation(
         description="Review a census visit (审核走访记录): records the caller as reviewer, today. "
-        "Civil affairs plugin."
+        "Only a township supervisor or the city bureau reviews, never whoever entered the visit "
+        "(VALIDATION_FAILED). Civil affairs plugin."
     )
     async def review_census_visit(
         self, info: Info, input: ReviewCensusVisitInput
@@ -71,3 +334,74 @@ class CivilAffairsMutation:
                 session, info.context.caller, visit_id=input.id, version=input.version
             )
         return CensusVisitPayload(visit=CensusVisit.from_row(row))
+
+    @strawberry.mutation(
+        description="Enrol a child in social assistance (社会救助登记). Civil affairs plugin."
+    )
+    async def enroll_in_assistance(
+        self, info: Info, input: EnrollInAssistanceInput
+    ) -> AssistanceEnrollmentPayload:
+        async with unit_of_work(info) as session:
+            row = await services.enroll_in_assistance(
+                session,
+                info.context.caller,
+                child_id=input.child_id,
+                kind=input.kind,
+                status=input.status,
+                monthly_amount=input.monthly_amount,
+                one_off_amount=input.one_off_amount,
+                start_on=input.start_on,
+                end_on=input.end_on,
+                approving_organization_id=input.approving_organization_id,
+            )
+        return AssistanceEnrollmentPayload(enrollment=AssistanceEnrollment.from_row(row))
+
+    @strawberry.mutation(
+        description="Change a social assistance enrolment (变更救助): approve, suspend, end, or "
+        "correct amounts and dates. Civil affairs plugin."
+    )
+    async def update_assistance_enrollment(
+        self, info: Info, input: UpdateAssistanceEnrollmentInput
+    ) -> AssistanceEnrollmentPayload:
+        async with unit_of_work(info) as session:
+            row = await services.update_assistance_enrollment(session, info.context.caller, input)
+        return AssistanceEnrollmentPayload(enrollment=AssistanceEnrollment.from_row(row))
+
+    @strawberry.mutation(
+        description="Register a care service project (登记关爱服务项目) and the villages it "
+        "covers. Civil affairs plugin."
+    )
+    async def create_service_project(
+        self, info: Info, input: CreateServiceProjectInput
+    ) -> ServiceProjectPayload:
+        async with unit_of_work(info) as session:
+            row = await services.create_service_project(
+                session,
+                info.context.caller,
+                name=input.name,
+                kind=input.kind,
+                funder=input.funder,
+                start_on=input.start_on,
+                end_on=input.end_on,
+                village_codes=input.village_codes,
+            )
+        return ServiceProjectPayload(project=ServiceProject.from_row(row))
+
+    @strawberry.mutation(
+        description="Record a service a care project gave a child (记录项目服务): tutoring, "
+        "counselling, a letter from home, a surrogate parent. Civil affairs plugin."
+    )
+    async def record_project_service(
+        self, info: Info, input: RecordProjectServiceInput
+    ) -> ProjectServicePayload:
+        async with unit_of_work(info) as session:
+            row = await services.record_project_service(
+                session,
+                info.context.caller,
+                project_id=input.project_id,
+                child_id=input.child_id,
+                served_on=input.served_on,
+                kind=input.kind,
+                note=input.note,
+            )
+        return ProjectServicePayload(service=ProjectService.from_row(row))
