@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.api_keys import find_active_key
 from core.errors import Unauthenticated
 from core.identity import Caller
-from core.settings import Settings
+from core.settings import DEMO_JWT_SECRET, Settings
 
 HS256 = "HS256"
 ASYMMETRIC = ["RS256", "ES256"]
@@ -25,7 +25,10 @@ class TokenVerifier:
     """Verifies tokens with the configured keys; built once per process."""
 
     def __init__(self, settings: Settings) -> None:
-        self._secret = settings.jwt_secret
+        # In production a token signed with the demo secret must never pass: HS256 is accepted
+        # there only with a secret that was configured.
+        demo_secret = settings.jwt_secret == DEMO_JWT_SECRET
+        self._secret = None if settings.production and demo_secret else settings.jwt_secret
         self._public_key: str | None = None
         self._jwks: jwt.PyJWKSet | None = None
         if settings.jwt_public_key_file is not None:
@@ -39,7 +42,7 @@ class TokenVerifier:
         except jwt.InvalidTokenError as error:
             raise Unauthenticated(f"the token is not valid: {error}") from None
         algorithm = header.get("alg")
-        if algorithm == HS256:
+        if algorithm == HS256 and self._secret is not None:
             return self._secret, [HS256]
         if algorithm in ASYMMETRIC:
             if self._jwks is not None:
@@ -60,7 +63,7 @@ class TokenVerifier:
             )
         except jwt.ExpiredSignatureError:
             raise Unauthenticated("the token has expired") from None
-        except jwt.InvalidTokenError as error:
+        except jwt.PyJWTError as error:  # bad signature, claims, or a key of the wrong kind
             raise Unauthenticated(f"the token is not valid: {error}") from None
         return claims
 

@@ -6,6 +6,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+DEMO_JWT_SECRET = "caregraph-demo-secret-change-me-in-production"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
@@ -20,7 +22,7 @@ class Settings(BaseSettings):
         description="Where the embedded PostgreSQL keeps its files.",
     )
     jwt_secret: str = Field(
-        default="caregraph-demo-secret-change-me-in-production",
+        default=DEMO_JWT_SECRET,
         validation_alias="CAREGRAPH_JWT_SECRET",
     )
     jwt_public_key_file: Path | None = Field(

@@ -55,6 +55,13 @@ def negotiate_media_type(accept: str | None) -> str | None:
     return None
 
 
+def _wants_graphiql(scope: Any) -> bool:
+    if scope["type"] != "http" or scope.get("method") != "GET" or scope.get("query_string"):
+        return False
+    headers = dict(scope.get("headers", []))
+    return "text/html" in headers.get(b"accept", b"").decode("latin-1")
+
+
 class _SubResponse(Response):
     media_type_chosen: str = JSON
     request_error: bool = False
@@ -125,6 +132,11 @@ class CareGraphGraphQL(GraphQL[RequestContext, None]):
         return response
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if _wants_graphiql(scope):
+            # The page is static code with no data; it signs in with the token the user gives
+            # it, so it is served before authentication.
+            await HTMLResponse(GRAPHIQL_HTML)(scope, receive, send)
+            return
         try:
             await super().__call__(scope, receive, send)
         except CareGraphError as error:  # raised while building the context, e.g. a bad token

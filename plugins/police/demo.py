@@ -1,13 +1,26 @@
-"""Demo compulsory reports: a few left-behind demo children reported by their village committee
-or school, and one child found before being identified."""
+"""Demo police records: a few left-behind demo children reported by their village committee or
+school, and one child found before being identified; officers' visits to left-behind children
+of their station's township; and the internet cafés and game halls of a few townships with
+their inspections. Each kind is loaded once, into an empty table."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from core.plugin_api import enums, models
-from plugins.police.models import CompulsoryReport, CompulsoryReportStatus, ReportTrigger
+from plugins.police.models import (
+    CompulsoryReport,
+    CompulsoryReportStatus,
+    PoliceVisit,
+    PoliceVisitConcernLevel,
+    PoliceVisitMetWith,
+    ReportTrigger,
+    Venue,
+    VenueInspection,
+    VenueInspectionResult,
+    VenueKind,
+)
 
 VILLAGE = enums.OrganizationKind.VILLAGE_COMMITTEE
 SCHOOL = enums.OrganizationKind.SCHOOL
@@ -54,6 +67,11 @@ def _reporter_for(
 
 
 async def load_demo(engine: AsyncEngine) -> int:
+    """Reports, visits, venues and inspections, each once; returns how many records were added."""
+    return await load_reports(engine) + await load_visits(engine) + await load_venues(engine)
+
+
+async def load_reports(engine: AsyncEngine) -> int:
     """A handful of reports, once; returns how many were added."""
     async with AsyncSession(engine) as session, session.begin():
         if await session.scalar(select(func.count()).select_from(CompulsoryReport)):
@@ -114,3 +132,147 @@ async def load_demo(engine: AsyncEngine) -> int:
             )
         session.add_all(reports)
     return len(reports)
+
+
+MET_WITH = (
+    [PoliceVisitMetWith.GUARDIAN, PoliceVisitMetWith.CHILD],
+    [PoliceVisitMetWith.TEACHER],
+    [PoliceVisitMetWith.VILLAGE_CADRE, PoliceVisitMetWith.GUARDIAN],
+)
+VISIT_FINDINGS = (
+    (
+        "与祖母同住，祖母年过七十，能照料日常饮食。",
+        None,
+        "住房为老旧砖房，已提醒照护人注意用电和防溺水。",
+        PoliceVisitConcernLevel.LOW,
+    ),
+    (
+        None,
+        "班主任反映孩子近期上课注意力不集中，作业常缺交。",
+        "放学后常在镇上网吧附近逗留，已告知学校和家长。",
+        PoliceVisitConcernLevel.MEDIUM,
+    ),
+    (
+        "父母均在外务工，由叔叔临时照看，叔叔常外出打零工。",
+        None,
+        "晚上常独自在家，已请村干部每日查看并联系父母返乡或另行委托照护。",
+        PoliceVisitConcernLevel.HIGH,
+    ),
+)
+
+
+async def load_visits(engine: AsyncEngine) -> int:
+    """Visits by the township's police station to six left-behind children, once."""
+    async with AsyncSession(engine) as session, session.begin():
+        if await session.scalar(select(func.count()).select_from(PoliceVisit)):
+            return 0
+        stations = {
+            station.region_code: station
+            for station in await session.scalars(
+                select(models.Organization)
+                .where(models.Organization.kind == enums.OrganizationKind.POLICE_STATION)
+                .order_by(models.Organization.name)
+            )
+        }
+        children = await session.scalars(
+            select(models.Child)
+            .where(models.Child.is_left_behind)
+            .order_by(models.Child.registered_at, models.Child.id)
+            .limit(60)
+        )
+        today = date.today()
+        visits: list[PoliceVisit] = []
+        for child in children:
+            station = stations.get(child.residence_region_code[:9])
+            if station is None:
+                continue
+            index = len(visits)
+            life, schooling, safety, concern = VISIT_FINDINGS[index % len(VISIT_FINDINGS)]
+            visits.append(
+                PoliceVisit(
+                    child_id=child.id,
+                    visited_on=max(child.birth_date, today - timedelta(days=12 * index + 3)),
+                    officer_user_id="demo-police-officer",
+                    organization_id=station.id,
+                    met_with=[kind.value for kind in MET_WITH[index % len(MET_WITH)]],
+                    life_situation=life,
+                    schooling_situation=schooling,
+                    safety_situation=safety,
+                    concern_level=concern,
+                )
+            )
+            if len(visits) == 6:
+                break
+        session.add_all(visits)
+    return len(visits)
+
+
+VENUES = (
+    (VenueKind.INTERNET_CAFE, "星空网咖", "镇中街18号"),
+    (VenueKind.GAME_HALL, "欢乐电玩城", "农贸市场二楼"),
+    (VenueKind.VIDEO_HALL, "老街录像厅", "老街45号"),
+)
+
+
+async def load_venues(engine: AsyncEngine) -> int:
+    """Three venues in each of the first three townships, each inspected twice, once."""
+    async with AsyncSession(engine) as session, session.begin():
+        if await session.scalar(select(func.count()).select_from(Venue)):
+            return 0
+        stations = (
+            await session.scalars(
+                select(models.Organization)
+                .where(models.Organization.kind == enums.OrganizationKind.POLICE_STATION)
+                .order_by(models.Organization.region_code)
+                .limit(3)
+            )
+        ).all()
+        today = date.today()
+        added = 0
+        for number, station in enumerate(stations):
+            for kind, name, address in VENUES:
+                venue = Venue(
+                    name=name,
+                    kind=kind,
+                    region_code=station.region_code,
+                    address=address,
+                    registered_by_user_id="demo-police-officer",
+                )
+                session.add(venue)
+                await session.flush()
+                older = today - timedelta(days=70 + 9 * number)
+                violation = kind is VenueKind.INTERNET_CAFE and number == 0
+                inspections = [
+                    VenueInspection(
+                        venue_id=venue.id,
+                        inspected_on=older,
+                        minors_found=0,
+                        no_minors_sign_displayed=True,
+                        result=VenueInspectionResult.COMPLIANT,
+                        inspector_user_id="demo-police-officer",
+                        organization_id=station.id,
+                    ),
+                    VenueInspection(
+                        venue_id=venue.id,
+                        inspected_on=today - timedelta(days=5 + number),
+                        minors_found=2 if violation else 0,
+                        no_minors_sign_displayed=not violation,
+                        result=(
+                            VenueInspectionResult.VIOLATION_FOUND
+                            if violation
+                            else VenueInspectionResult.COMPLIANT
+                        ),
+                        follow_up=(
+                            "发现两名初中生上网，责令立即清退并在门口醒目位置悬挂未成年人禁入标志，"
+                            "通知其监护人和学校。"
+                            if violation
+                            else None
+                        ),
+                        follow_up_due_on=today + timedelta(days=10) if violation else None,
+                        inspector_user_id="demo-police-officer",
+                        organization_id=station.id,
+                    ),
+                ]
+                session.add_all(inspections)
+                added += 1 + len(inspections)
+    return added
