@@ -734,13 +734,6 @@ FILTER_REASON = (
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=FILTER_REASON
-    + "Reproduce: womens_federation:volunteer (no Child.idNumber read), region = village B: "
-    "children(filter: {search: '<18-character ID number>'}) { totalCount } is 1 for a "
-    "registered number of a child in B and 0 for an unregistered one.",
-)
 async def test_searching_by_an_id_number_tells_a_volunteer_nothing(
     http: httpx.AsyncClient, admin: GraphQLClient
 ) -> None:
@@ -765,13 +758,6 @@ async def test_searching_by_an_id_number_tells_a_volunteer_nothing(
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=FILTER_REASON
-    + "Reproduce: education:teacher (no Case read: 'never addresses, cases or abuse details', "
-    "core/policy.csv) with org = school S: children(filter: {riskLevels: [CRITICAL]}) lists "
-    "exactly the pupils of S with an open CRITICAL case.",
-)
 async def test_filtering_by_cases_tells_a_teacher_nothing(
     http: httpx.AsyncClient, admin: GraphQLClient
 ) -> None:

@@ -9,7 +9,7 @@ import strawberry
 from sqlalchemy import ColumnElement, Select, exists, select
 
 from core import models
-from core.errors import ValidationFailed
+from core.errors import Forbidden, ValidationFailed
 from core.graphql import enums
 from core.region_codes import is_region_code, subtree_prefix
 from core.resident_id import normalize
@@ -70,6 +70,45 @@ def _years_ago(years: int) -> date:
         return today.replace(year=today.year - years)
     except ValueError:  # 29 February in a year without one
         return today.replace(year=today.year - years, day=28)
+
+
+# What each filter reveals, so what the caller must be able to read to use it: a filter on a
+# field the role may not read would tell it the field's value one child at a time.
+_FILTER_NEEDS: dict[str, tuple[str, ...]] = {
+    "region_code": ("Child.residenceRegion",),
+    "is_left_behind": ("Child.isLeftBehind",),
+    "guardianship_types": ("Child.guardianshipType",),
+    "schooling": ("Child.schooling",),
+    "status": ("Child.status",),
+    "min_age": ("Child.birthDate",),
+    "max_age": ("Child.birthDate",),
+    "risk_levels": ("Child.openCases", "Case.riskLevel"),
+    "has_open_case": ("Child.openCases",),
+}
+
+
+def check_filter_access(child_filter: ChildFilter | None, access: Any) -> None:
+    """FORBIDDEN for a filter on a field the caller may not read in full."""
+    from core.authorization.access import FieldAccess  # here: authorization imports the API
+
+    if child_filter is None or access is None or not access.enforced:
+        return
+    needs = {name: objects for name, objects in _FILTER_NEEDS.items()}
+    if child_filter.search is not None:
+        text = child_filter.search.strip()
+        needs["search"] = ("Child.idNumber",) if _ID_NUMBER_LIKE.match(text) else ("Child.name",)
+    for name, objects in needs.items():
+        if getattr(child_filter, name) is None:
+            continue
+        for obj in objects:
+            type_name, field_name = obj.split(".")
+            if access.field_access(type_name).get(field_name) is not FieldAccess.FULL:
+                camel = "".join(
+                    part if i == 0 else part.title() for i, part in enumerate(name.split("_"))
+                )
+                raise Forbidden(
+                    f"filtering by {camel} needs read access to {obj}", field=f"filter.{camel}"
+                )
 
 
 def apply_child_filter(statement: Select[Any], child_filter: ChildFilter | None) -> Select[Any]:

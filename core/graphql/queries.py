@@ -19,6 +19,7 @@ from core.graphql.filters import (
     OrderDirection,
     apply_case_filter,
     apply_child_filter,
+    check_filter_access,
     region_condition,
 )
 from core.graphql.global_ids import decode_global_id, not_found
@@ -134,6 +135,7 @@ class CoreQuery:
             SortKey(models.Child.id, descending),
         ]
         scope = info.context.child_scope
+        check_filter_access(filter, info.context.access)
         statement = apply_child_filter(select(models.Child), filter)
         if scope is not None and scope.condition is not None:
             statement = statement.where(scope.condition)
