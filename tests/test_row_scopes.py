@@ -595,7 +595,6 @@ UNION_GUARDIAN_REASON = UNION_LEAK + (
 )
 
 
-@pytest.mark.xfail(strict=True, reason=UNION_GUARDIAN_REASON)
 async def test_union_guardian_of_a_volunteer_only_child_gets_no_officer_grant(
     http: httpx.AsyncClient, admin: GraphQLClient
 ) -> None:
@@ -642,7 +641,6 @@ UNION_CASE_REASON = UNION_LEAK + (
 )
 
 
-@pytest.mark.xfail(strict=True, reason=UNION_CASE_REASON)
 async def test_union_case_of_a_volunteer_only_child_gets_no_officer_grant(
     http: httpx.AsyncClient, admin: GraphQLClient
 ) -> None:
@@ -691,7 +689,6 @@ UNION_TEACHER_REASON = UNION_LEAK + (
 )
 
 
-@pytest.mark.xfail(strict=True, reason=UNION_TEACHER_REASON)
 async def test_union_guardianships_take_no_grant_from_a_role_that_does_not_see_the_child(
     http: httpx.AsyncClient, admin: GraphQLClient
 ) -> None:

@@ -11,10 +11,12 @@ from sqlalchemy import ColumnElement, Select, exists, select
 from core import models
 from core.errors import Forbidden, ValidationFailed
 from core.graphql import enums
+from core.graphql.global_ids import decode_global_id
 from core.region_codes import is_region_code, subtree_prefix
 from core.resident_id import normalize
 
 _ID_NUMBER_LIKE = re.compile(r"^\d{17}[\dXx]$")
+MAX_IDS = 100
 
 
 @strawberry.input(description="Filters for the children list (儿童筛选). All given filters apply.")
@@ -37,6 +39,10 @@ class ChildFilter:
         default=None, description="Children with an open case at one of these risk levels."
     )
     has_open_case: bool | None = None
+    ids: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description="Only these children (at most 100 global IDs), e.g. to refresh a known set.",
+    )
     search: str | None = strawberry.field(
         default=None,
         description="An 18-character resident ID number matches that child exactly; any other "
@@ -116,6 +122,14 @@ def apply_child_filter(statement: Select[Any], child_filter: ChildFilter | None)
         return statement
     f, child = child_filter, models.Child
     conditions: list[ColumnElement[bool]] = []
+    if f.ids is not None:
+        if len(f.ids) > MAX_IDS:
+            raise ValidationFailed(f"at most {MAX_IDS} IDs", field="filter.ids")
+        keys = [
+            decode_global_id(value, "Child", field=f"filter.ids.{index}")
+            for index, value in enumerate(f.ids)
+        ]
+        conditions.append(child.id.in_(keys))
     if f.region_code is not None:
         conditions.append(
             region_condition(child.residence_region_code, f.region_code, "filter.regionCode")

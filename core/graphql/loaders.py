@@ -60,11 +60,12 @@ def batch_many_per_key(
     *,
     order_by: Sequence[Any],
     where: Sequence[ColumnElement[bool]] = (),
+    annotate: Sequence[Annotation] = (),
 ) -> Callable[[list[Any]], Awaitable[list[list[Any]]]]:
     async def load(keys: list[Any]) -> list[list[Any]]:
         statement = select(model).where(key_column.in_(keys), *where).order_by(*order_by)
         async with sessions() as session:
-            rows = (await session.scalars(statement)).all()
+            rows = await select_annotated(session, statement, annotate)
         groups: dict[Any, list[Any]] = defaultdict(list)
         for row in rows:
             groups[getattr(row, key_column.key)].append(row)
@@ -91,6 +92,37 @@ class Loaders:
                 return []
             return [child_id.in_(select(m.Child.id).where(visible))]
 
+        def through_child(child_id: Any) -> Sequence[Annotation]:
+            """Which of the caller's roles see the child a record is about."""
+            if not annotate:
+                return ()
+            return [
+                (subject, exists(select(m.Child.id).where(m.Child.id == child_id, condition)))
+                for subject, condition in annotate
+            ]
+
+        def through_any_child_of_guardian() -> Sequence[Annotation]:
+            if not annotate:
+                return ()
+            return [
+                (
+                    subject,
+                    exists(
+                        select(m.Guardianship.id)
+                        .join(m.Child, m.Child.id == m.Guardianship.child_id)
+                        .where(m.Guardianship.guardian_id == m.Guardian.id, condition)
+                    ),
+                )
+                for subject, condition in annotate
+            ]
+
+        case_child = select(m.Case.child_id).where(m.Case.id == m.CaseEvent.case_id)
+        self.record_annotations = {
+            "Guardianship": through_child(m.Guardianship.child_id),
+            "Case": through_child(m.Case.child_id),
+            "Guardian": through_any_child_of_guardian(),
+        }
+
         guardian_visible = (
             [
                 exists(
@@ -107,7 +139,13 @@ class Loaders:
             batch_one_per_key(sessions, m.Child, m.Child.id, where=in_scope, annotate=annotate)
         )
         self.guardian = DataLoader[uuid.UUID, m.Guardian | None](
-            batch_one_per_key(sessions, m.Guardian, m.Guardian.id, where=guardian_visible)
+            batch_one_per_key(
+                sessions,
+                m.Guardian,
+                m.Guardian.id,
+                where=guardian_visible,
+                annotate=through_any_child_of_guardian(),
+            )
         )
         self.guardianship = DataLoader[uuid.UUID, m.Guardianship | None](
             batch_one_per_key(
@@ -115,6 +153,7 @@ class Loaders:
                 m.Guardianship,
                 m.Guardianship.id,
                 where=about_visible_child(m.Guardianship.child_id),
+                annotate=through_child(m.Guardianship.child_id),
             )
         )
         self.region = DataLoader[str, m.Region | None](
@@ -125,7 +164,11 @@ class Loaders:
         )
         self.case = DataLoader[uuid.UUID, m.Case | None](
             batch_one_per_key(
-                sessions, m.Case, m.Case.id, where=about_visible_child(m.Case.child_id)
+                sessions,
+                m.Case,
+                m.Case.id,
+                where=about_visible_child(m.Case.child_id),
+                annotate=through_child(m.Case.child_id),
             )
         )
         visible_cases = select(m.Case.id).where(*about_visible_child(m.Case.child_id))
@@ -135,6 +178,7 @@ class Loaders:
                 m.CaseEvent,
                 m.CaseEvent.id,
                 where=[m.CaseEvent.case_id.in_(visible_cases)] if visible is not None else [],
+                annotate=through_child(case_child.scalar_subquery()),
             )
         )
         self.guardianships_of_child = DataLoader[uuid.UUID, list[m.Guardianship]](
@@ -143,6 +187,7 @@ class Loaders:
                 m.Guardianship,
                 m.Guardianship.child_id,
                 order_by=[m.Guardianship.created_at, m.Guardianship.id],
+                annotate=through_child(m.Guardianship.child_id),
             )
         )
         self.guardianships_of_guardian = DataLoader[uuid.UUID, list[m.Guardianship]](
@@ -152,11 +197,16 @@ class Loaders:
                 m.Guardianship.guardian_id,
                 order_by=[m.Guardianship.created_at, m.Guardianship.id],
                 where=about_visible_child(m.Guardianship.child_id),
+                annotate=through_child(m.Guardianship.child_id),
             )
         )
         self.cases_of_child = DataLoader[uuid.UUID, list[m.Case]](
             batch_many_per_key(
-                sessions, m.Case, m.Case.child_id, order_by=[m.Case.opened_at, m.Case.id]
+                sessions,
+                m.Case,
+                m.Case.child_id,
+                order_by=[m.Case.opened_at, m.Case.id],
+                annotate=through_child(m.Case.child_id),
             )
         )
         self.open_cases_of_child = DataLoader[uuid.UUID, list[m.Case]](
@@ -166,6 +216,7 @@ class Loaders:
                 m.Case.child_id,
                 order_by=[m.Case.opened_at, m.Case.id],
                 where=[m.Case.status != CaseStatus.CLOSED],
+                annotate=through_child(m.Case.child_id),
             )
         )
         self.events_of_case = DataLoader[uuid.UUID, list[m.CaseEvent]](
@@ -174,6 +225,7 @@ class Loaders:
                 m.CaseEvent,
                 m.CaseEvent.case_id,
                 order_by=[m.CaseEvent.occurred_at, m.CaseEvent.id],
+                annotate=through_child(case_child.scalar_subquery()),
             )
         )
         self.assignments_of_case = DataLoader[uuid.UUID, list[m.CaseAssignment]](

@@ -179,6 +179,7 @@ class CoreQuery:
             statement,
             sort,
             PageArguments(first, after, last, before),
+            annotate=info.context.loaders.record_annotations["Guardian"],
         )
         return connection
 
@@ -197,7 +198,13 @@ class CoreQuery:
         )
         sort = [SortKey(models.Case.opened_at, True), SortKey(models.Case.id, True)]
         connection: CaseConnection = await _connection(
-            info, CaseConnection, Case, statement, sort, PageArguments(first, after, last, before)
+            info,
+            CaseConnection,
+            Case,
+            statement,
+            sort,
+            PageArguments(first, after, last, before),
+            annotate=info.context.loaders.record_annotations["Case"],
         )
         return connection
 

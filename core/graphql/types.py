@@ -141,6 +141,8 @@ class Organization(RecordNode):
 )
 class Guardian(RecordNode):
     loader_name: ClassVar[str] = "guardian"
+    # which of the caller's roles see the child it is about (None: all); see Child
+    visible_through: strawberry.Private[frozenset[str] | None] = None
     id: relay.NodeID[str]
     name: str
     id_number: str | None = strawberry.field(description="Resident ID number (身份证号).")
@@ -157,6 +159,7 @@ class Guardian(RecordNode):
             sex=row.sex,
             phone=row.phone,
             version=row.version,
+            visible_through=getattr(row, "visible_through", None),
         )
 
     @strawberry.field(description="The children this person is guardian or caregiver of.")
@@ -171,6 +174,8 @@ class Guardian(RecordNode):
 )
 class Guardianship(RecordNode):
     loader_name: ClassVar[str] = "guardianship"
+    # which of the caller's roles see the child it is about (None: all); see Child
+    visible_through: strawberry.Private[frozenset[str] | None] = None
     id: relay.NodeID[str]
     relationship: enums.Relationship
     kind: enums.GuardianshipKind
@@ -197,6 +202,7 @@ class Guardianship(RecordNode):
             version=row.version,
             child_id=row.child_id,
             guardian_id=row.guardian_id,
+            visible_through=getattr(row, "visible_through", None),
         )
 
     @strawberry.field
@@ -312,6 +318,8 @@ class Child(RecordNode):
 @strawberry.type(description="One entry of a case's timeline (个案事件). Never rewritten.")
 class CaseEvent(RecordNode):
     loader_name: ClassVar[str] = "case_event"
+    # which of the caller's roles see the child it is about (None: all); see Child
+    visible_through: strawberry.Private[frozenset[str] | None] = None
     id: relay.NodeID[str]
     occurred_at: datetime
     kind: enums.CaseEventKind
@@ -330,6 +338,7 @@ class CaseEvent(RecordNode):
             actor_department=row.actor_department,
             note=row.note,
             organization_id=row.organization_id,
+            visible_through=getattr(row, "visible_through", None),
         )
 
     @strawberry.field(description="The organisation on whose behalf it was recorded.")
@@ -343,6 +352,8 @@ class CaseEvent(RecordNode):
 @strawberry.type(description="A protection case (个案) about one child.")
 class Case(RecordNode):
     loader_name: ClassVar[str] = "case"
+    # which of the caller's roles see the child it is about (None: all); see Child
+    visible_through: strawberry.Private[frozenset[str] | None] = None
     id: relay.NodeID[str]
     kind: enums.CaseKind
     status: enums.CaseStatus
@@ -365,6 +376,7 @@ class Case(RecordNode):
             version=row.version,
             child_id=row.child_id,
             opened_by_organization_id=row.opened_by_organization_id,
+            visible_through=getattr(row, "visible_through", None),
         )
 
     @strawberry.field
