@@ -205,3 +205,11 @@ async def test_verify_finds_the_chain_intact_then_names_a_tampered_entry(
     finally:
         await set_user(original)
     assert caregraph(database_url, "audit", "verify").returncode == 0
+
+
+async def test_the_enabled_plugins_are_recorded_when_a_server_starts(
+    client: GraphQLClient,
+) -> None:
+    changes = await audit_entries(client, action="PLUGIN_CHANGE")
+    assert changes, "the server's start recorded the plugin set"
+    assert changes[0]["detail"] == "civil_affairs,core,education,police,womens_federation"
