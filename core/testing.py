@@ -30,12 +30,19 @@ from core.settings import Settings
 TEST_JWT_SECRET = "test-secret-for-caregraph-tests-only"
 
 
-def database_server_url(embedded_dir: Path | None = None) -> str:
-    """asyncpg URL of the maintenance database of the server tests use."""
-    if os.environ.get("DATABASE_URL"):
-        return to_asyncpg_url(os.environ["DATABASE_URL"])
-    folder = embedded_dir or Path(tempfile.gettempdir()) / "caregraph-test-pg"
-    return start_embedded_postgres(folder, database="postgres")
+def database_server_url() -> str:
+    """asyncpg URL of the maintenance database of the server tests use: DATABASE_URL's, or an
+    embedded one started for this process. Its URL is then put in DATABASE_URL, so that the
+    server and command-line processes the tests start use the same server.
+
+    The embedded server's folder is made outside pytest's temporary tree on purpose: pgserver
+    opens the folders above its data to its own system user, and pytest closes its tree again
+    (mode 0700) when another pytest process starts."""
+    if not os.environ.get("DATABASE_URL"):
+        folder = Path(tempfile.mkdtemp(prefix="caregraph-test-pg-"))
+        url = start_embedded_postgres(folder, database="postgres", keep_running=False)
+        os.environ["DATABASE_URL"] = plain_url(url)
+    return to_asyncpg_url(os.environ["DATABASE_URL"])
 
 
 def plain_url(asyncpg_url: str) -> str:

@@ -34,9 +34,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")
-def server_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def server_url() -> str:
     """An asyncpg URL of the maintenance database of the server the tests use."""
-    return database_server_url(tmp_path_factory.mktemp("embedded-pg"))
+    return database_server_url()
 
 
 @pytest.fixture(scope="session")
