@@ -398,6 +398,10 @@ def apikey_create(
     from core.api_keys import create_key
 
     organization = uuid.UUID(org) if org else None
+    policy, _, _ = asyncio.run(_policy_in_force())
+    if f"{dept}:{role}" not in policy.subjects:
+        typer.echo(f"unknown role {dept}:{role}: no policy line names it", err=True)
+        raise typer.Exit(2)
     record, key = asyncio.run(
         _with_session(
             lambda session: create_key(

@@ -10,9 +10,10 @@ import asyncpg
 import pytest
 
 from core.testing import plain_url
-from tests.api import CHILD, UPDATE_CHILD, a_village, error_of, register_child
+from tests.api import UPDATE_CHILD, a_village, error_of, register_child
 from tests.conftest import REPO_ROOT, GraphQLClient, token_for
 
+ID_NUMBER = "query($id: ID!) { child(id: $id) { idNumber } }"
 AUDIT = """
 query Audit($child: ID, $action: String, $user: String) {
   auditEntries(first: 50, childId: $child, action: $action, userId: $user) {
@@ -107,11 +108,11 @@ async def test_a_stated_purpose_is_stored_and_can_be_required(client: GraphQLCli
     await client.data(grant, {"i": line})
     try:
         client.token = token_for("police", "admin", region_code="512000", user_id="police-7")
-        body = await client.execute(CHILD, {"id": child["id"]})
+        body = await client.execute(ID_NUMBER, {"id": child["id"]})
         assert body["data"]["child"]["idNumber"] is None
         assert "X-Access-Purpose" in error_of(body)["message"]
         response = await client.post(
-            CHILD, {"id": child["id"]}, x_access_purpose="case 2026-118 investigation"
+            ID_NUMBER, {"id": child["id"]}, x_access_purpose="case 2026-118 investigation"
         )
         assert response.json()["data"]["child"]["idNumber"] == child["idNumber"]
         client.token = token_for()
@@ -213,3 +214,21 @@ async def test_the_enabled_plugins_are_recorded_when_a_server_starts(
     changes = await audit_entries(client, action="PLUGIN_CHANGE")
     assert changes, "the server's start recorded the plugin set"
     assert changes[0]["detail"] == "civil_affairs,core,education,police,womens_federation"
+
+
+async def test_platform_roles_cannot_grant_themselves_data(client: GraphQLClient) -> None:
+    client.token = token_for("platform", "admin")
+    grant = "mutation($i: PolicyLineInput!) { grantPolicy(input: $i) { version } }"
+    for subject in ("platform:admin", "*"):
+        line = {"subject": subject, "object": "Child.name", "action": "read"}
+        error = error_of(await client.execute(grant, {"i": line}))
+        assert error["extensions"] == {"code": "FORBIDDEN", "field": "input.subject"}, subject
+
+
+def test_api_keys_are_only_created_for_known_roles(database_url: str) -> None:
+    refused = caregraph(
+        database_url, "apikey", "create", "--name", "typo-key", "--dept", "polise",
+        "--role", "officer",
+    )  # fmt: skip
+    assert refused.returncode == 2
+    assert "unknown role polise:officer" in refused.stderr

@@ -18,11 +18,15 @@ from core.audit.recorder import CORE_SENSITIVE_FIELDS
 from core.authorization.access import ROOT_TYPES, CompiledPolicy, RequestAccess
 from core.authorization.policy import PolicySet, check_line, load_policy
 from core.authorization.scopes import CORE_SCOPES, ChildScope, ScopeCondition, child_scope
+from core.errors import Forbidden
 from core.identity import Caller
 from core.models import PolicyChange
 from core.plugin_api import Plugin
 
 CHANNEL = "caregraph_policy"
+PLATFORM_OBJECTS = frozenset(
+    {"Query.policyLines", "Mutation.grantPolicy", "Mutation.revokePolicy", "Query.me"}
+)
 logger = logging.getLogger("caregraph.authorization")
 
 
@@ -97,6 +101,17 @@ class AccessControl:
     ) -> PolicyChange:
         """Store an administrator's change and tell every server process to reload."""
         check_line(subject, obj, action)
+        if (
+            change == "add"
+            and subject.split(":")[0] in ("platform", "*")
+            and not (obj in PLATFORM_OBJECTS and action == "execute")
+        ):
+            # Separation of duties: those who manage the policy never read children's data,
+            # not even through a line they grant themselves (or everyone).
+            raise Forbidden(
+                "platform roles and * manage policies only; this line would give them data",
+                field="input.subject",
+            )
         record = PolicyChange(
             change=change, subject=subject, object=obj, action=action, changed_by=caller.user_id
         )
