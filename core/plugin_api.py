@@ -50,6 +50,7 @@ from core.graphql.types import (
     or_none,
 )
 from core.graphql.unit_of_work import unit_of_work
+from core.graphql.visibility import Through, children_seen_through, require_readable
 from core.identity import SYSTEM, Caller
 from core.models import Base, Versioned, new_id, text_enum
 from core.services import validation
@@ -112,10 +113,12 @@ __all__ = [
     "Region",
     "RequestContext",
     "SortKey",
+    "Through",
     "ValidationFailed",
     "Versioned",
     "batch_many_per_key",
     "batch_one_per_key",
+    "children_seen_through",
     "decode_global_id",
     "encode_global_id",
     "enums",
@@ -128,6 +131,7 @@ __all__ = [
     "or_none",
     "publish",
     "region_condition",
+    "require_readable",
     "text_enum",
     "unit_of_work",
     "validation",

@@ -19,7 +19,6 @@ from strawberry.dataloader import DataLoader
 
 from core.plugin_api import (
     Child,
-    Forbidden,
     Info,
     Organization,
     Region,
@@ -28,6 +27,7 @@ from core.plugin_api import (
     enums,
     load_nodes,
     or_none,
+    require_readable,
 )
 from plugins.civil_affairs.models import AssistanceEnrollment as AssistanceEnrollmentRow
 from plugins.civil_affairs.models import (
@@ -57,21 +57,7 @@ strawberry.enum(
 )
 
 
-Through = frozenset[str] | None
 """Which of the caller's roles see the child a record is about (None: all of them)."""
-
-
-def readable(info: Info, type_name: str, through: Through) -> None:
-    """FORBIDDEN when the caller may read no field of `type_name` records through the roles that
-    see the child. The core's `Child.*` lines (civil affairs, police) grant every field a plugin
-    adds to Child and the policy model has no deny: without this, the police would see a list of
-    bare IDs, i.e. that a child is on social assistance. (Uses the request's compiled access,
-    which core.plugin_api does not expose by name.)"""
-    access = info.context.access  # core.authorization.access.RequestAccess
-    if access is None or not access.enforced:
-        return
-    if not any(access.field_access(type_name, through).values()):
-        raise Forbidden(f"your role may not read {type_name} records")
 
 
 # --- loaders -----------------------------------------------------------------------------------
@@ -393,7 +379,7 @@ class ProjectService(relay.Node):
 
     @strawberry.field(description="The project that gave it (服务项目).")
     async def project(self, info: Info) -> ServiceProject | None:
-        readable(info, "ServiceProject", None)
+        require_readable(info, "ServiceProject", None)
         return or_none(ServiceProject.from_row, await project_by_id(info).load(self.project_id))
 
     @strawberry.field
@@ -412,7 +398,7 @@ class ChildCivilAffairsFields:
         description="Census and home visits (摸底排查走访), newest first. Civil affairs plugin."
     )
     async def census_visits(self, info: Info, child: strawberry.Parent[Child]) -> list[CensusVisit]:
-        readable(info, "CensusVisit", child.visible_through)
+        require_readable(info, "CensusVisit", child.visible_through)
         rows = await visits_of_child(info).load(uuid.UUID(child.id))
         return [CensusVisit.from_row(row) for row in reversed(rows)]
 
@@ -423,7 +409,7 @@ class ChildCivilAffairsFields:
     async def latest_reviewed_census_visit(
         self, info: Info, child: strawberry.Parent[Child]
     ) -> CensusVisit | None:
-        readable(info, "CensusVisit", child.visible_through)
+        require_readable(info, "CensusVisit", child.visible_through)
         row = await latest_reviewed_visit_of_child(info).load(uuid.UUID(child.id))
         return or_none(CensusVisit.from_row, row)
 
@@ -433,7 +419,7 @@ class ChildCivilAffairsFields:
     async def assistance_enrollments(
         self, info: Info, child: strawberry.Parent[Child]
     ) -> list[AssistanceEnrollment]:
-        readable(info, "AssistanceEnrollment", child.visible_through)
+        require_readable(info, "AssistanceEnrollment", child.visible_through)
         rows = await enrollments_of_child(info).load(uuid.UUID(child.id))
         return [AssistanceEnrollment.from_row(row) for row in rows]
 
@@ -444,6 +430,6 @@ class ChildCivilAffairsFields:
     async def project_services(
         self, info: Info, child: strawberry.Parent[Child]
     ) -> list[ProjectService]:
-        readable(info, "ProjectService", child.visible_through)
+        require_readable(info, "ProjectService", child.visible_through)
         rows = await services_of_child(info).load(uuid.UUID(child.id))
         return [ProjectService.from_row(row) for row in rows]

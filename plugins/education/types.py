@@ -18,16 +18,17 @@ from strawberry.dataloader import DataLoader
 
 from core.plugin_api import (
     Child,
-    Forbidden,
     Guardian,
     Info,
     Organization,
+    Through,
     batch_many_per_key,
     batch_one_per_key,
     enums,
     load_nodes,
     models,
     or_none,
+    require_readable,
 )
 from plugins.education.models import ChildrensHome as ChildrensHomeRow
 from plugins.education.models import Enrollment as EnrollmentRow
@@ -41,8 +42,6 @@ from plugins.education.models import HomeActivityAttendance as AttendanceRow
 from plugins.education.models import HomeSchoolContact as HomeSchoolContactRow
 from plugins.education.models import MentoringNote as MentoringNoteRow
 from plugins.education.models import MentoringPair as MentoringPairRow
-
-Through = frozenset[str] | None
 
 strawberry.enum(EnrollmentStatus, description="Enrolment status (学籍状态).")
 strawberry.enum(
@@ -230,19 +229,6 @@ def attendances_of_activity(info: Info) -> DataLoader[uuid.UUID, list[Attendance
 def attendances_of_child(info: Info) -> DataLoader[uuid.UUID, list[AttendanceRow]]:
     row = AttendanceRow
     return _many(info, "attendances_of_child", row, row.child_id, row.activity_id)
-
-
-def readable(info: Info, type_name: str, through: Through) -> None:
-    """FORBIDDEN when the caller may read no field of `type_name` records through the roles
-    that see the child. The core's `Child.*` lines (civil affairs, police) grant every field a
-    plugin adds to Child and the policy model has no deny: without this, those roles would see
-    a list of bare IDs, i.e. that such records exist. (Uses the request's compiled access, which
-    core.plugin_api does not expose by name; see the report.)"""
-    access = info.context.access  # core.authorization.access.RequestAccess
-    if access is None or not access.enforced:
-        return
-    if not any(access.field_access(type_name, through).values()):
-        raise Forbidden(f"your role may not read {type_name} records")
 
 
 async def _child(info: Info, child_id: uuid.UUID) -> Child | None:
@@ -603,7 +589,7 @@ class ChildEducationFields:
 
     @strawberry.field(description="Current school enrolment (学籍), if any. Education plugin.")
     async def enrollment(self, info: Info, child: strawberry.Parent[Child]) -> Enrollment | None:
-        readable(info, "Enrollment", child.visible_through)
+        require_readable(info, "Enrollment", child.visible_through)
         row = await enrollment_of_child(info).load(uuid.UUID(child.id))
         return Enrollment.from_row(row) if row else None
 
@@ -613,7 +599,7 @@ class ChildEducationFields:
     async def mentoring_pairs(
         self, info: Info, child: strawberry.Parent[Child]
     ) -> list[MentoringPair]:
-        readable(info, "MentoringPair", child.visible_through)
+        require_readable(info, "MentoringPair", child.visible_through)
         rows = await pairs_of_child(info).load(uuid.UUID(child.id))
         return [MentoringPair.from_row(row, child.visible_through) for row in _newest_first(rows)]
 
@@ -623,7 +609,7 @@ class ChildEducationFields:
     async def home_school_contacts(
         self, info: Info, child: strawberry.Parent[Child]
     ) -> list[HomeSchoolContact]:
-        readable(info, "HomeSchoolContact", child.visible_through)
+        require_readable(info, "HomeSchoolContact", child.visible_through)
         rows = await contacts_of_child(info).load(uuid.UUID(child.id))
         return [
             HomeSchoolContact.from_row(row, child.visible_through) for row in _newest_first(rows)
@@ -636,7 +622,7 @@ class ChildEducationFields:
     async def home_activities_attended(
         self, info: Info, child: strawberry.Parent[Child]
     ) -> list[HomeActivity]:
-        readable(info, "HomeActivity", child.visible_through)
+        require_readable(info, "HomeActivity", child.visible_through)
         attendances = await attendances_of_child(info).load(uuid.UUID(child.id))
         rows = await activity_by_id(info).load_many([a.activity_id for a in attendances])
         activities = sorted(

@@ -13,14 +13,16 @@ from strawberry.dataloader import DataLoader
 
 from core.plugin_api import (
     Child,
-    Forbidden,
     Info,
     Organization,
     Region,
+    Through,
     batch_many_per_key,
     batch_one_per_key,
+    children_seen_through,
     load_nodes,
     or_none,
+    require_readable,
 )
 from plugins.police.models import CompulsoryReport as CompulsoryReportRow
 from plugins.police.models import (
@@ -143,28 +145,7 @@ class CompulsoryReport(relay.Node):
         return Organization.from_row(row)
 
 
-Through = frozenset[str] | None
 """Which of the caller's roles see the child a record is about (None: all of them)."""
-
-
-def readable(info: Info, type_name: str, through: Through) -> None:
-    """FORBIDDEN when the caller may read no field of `type_name` records through the roles
-    that see the child. The core's `Child.*` lines (civil affairs, police) grant every field a
-    plugin adds to Child and the policy model has no deny: without this, those roles would see
-    a list of bare IDs, i.e. that such records exist. (Uses the request's compiled access, which
-    core.plugin_api does not expose by name; see the report.)"""
-    access = info.context.access  # core.authorization.access.RequestAccess
-    if access is None or not access.enforced:
-        return
-    if not any(access.field_access(type_name, through).values()):
-        raise Forbidden(f"your role may not read {type_name} records")
-
-
-async def children_seen_through(info: Info, child_ids: list[uuid.UUID]) -> list[Through]:
-    """For each child, the caller's roles that see it, in one batch (the child loader annotates
-    its rows when the caller's roles see different children)."""
-    rows = await info.context.loaders.child.load_many(child_ids)
-    return [getattr(row, "visible_through", None) for row in rows]
 
 
 def visits_of_child(info: Info) -> DataLoader[uuid.UUID, list[PoliceVisitRow]]:
@@ -413,6 +394,6 @@ class ChildPoliceFields:
         "Police plugin."
     )
     async def police_visits(self, info: Info, child: strawberry.Parent[Child]) -> list[PoliceVisit]:
-        readable(info, "PoliceVisit", child.visible_through)
+        require_readable(info, "PoliceVisit", child.visible_through)
         rows = await visits_of_child(info).load(uuid.UUID(child.id))
         return [PoliceVisit.from_row(row, child.visible_through) for row in reversed(rows)]

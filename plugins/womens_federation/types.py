@@ -15,17 +15,19 @@ from strawberry.dataloader import DataLoader
 
 from core.plugin_api import (
     Child,
-    Forbidden,
     Guardian,
     Info,
     Organization,
     Region,
+    Through,
     ValidationFailed,
     batch_many_per_key,
     batch_one_per_key,
+    children_seen_through,
     load_nodes,
     models,
     or_none,
+    require_readable,
 )
 from plugins.womens_federation.models import CareHome as CareHomeRow
 from plugins.womens_federation.models import CareHomeKind, CareServiceKind, ContactChannel
@@ -55,28 +57,7 @@ strawberry.enum(
 MAX_WEEKS = 52
 DEFAULT_WEEKS = 4
 
-Through = frozenset[str] | None
 """Which of the caller's roles see the child a record is about (None: all of them)."""
-
-
-def readable(info: Info, type_name: str, through: Through) -> None:
-    """FORBIDDEN when the caller may read no field of `type_name` records through the roles
-    that see the child. The core's `Child.*` and `Guardian.*` lines (civil affairs, police)
-    grant every field a plugin adds to those types and the policy model has no deny: without
-    this, those roles would see a list of bare IDs, i.e. that such records exist. (Uses the
-    request's compiled access, which core.plugin_api does not expose by name; see the report.)"""
-    access = info.context.access  # core.authorization.access.RequestAccess
-    if access is None or not access.enforced:
-        return
-    if not any(access.field_access(type_name, through).values()):
-        raise Forbidden(f"your role may not read {type_name} records")
-
-
-async def children_seen_through(info: Info, child_ids: list[uuid.UUID]) -> list[Through]:
-    """For each child, the caller's roles that see it, in one batch (the child loader annotates
-    its rows when the caller's roles see different children)."""
-    rows = await info.context.loaders.child.load_many(child_ids)
-    return [getattr(row, "visible_through", None) for row in rows]
 
 
 def contacts_of_child(info: Info) -> DataLoader[uuid.UUID, list[FamilyContactRow]]:
@@ -617,7 +598,7 @@ class ChildWomensFederationFields:
         ] = DEFAULT_WEEKS,
     ) -> list[FamilyContactWeek]:
         # what the weeks show is when the family contacts happened
-        readable(info, "FamilyContact", child.visible_through)
+        require_readable(info, "FamilyContact", child.visible_through)
         if weeks is None:
             weeks = DEFAULT_WEEKS
         if not 1 <= weeks <= MAX_WEEKS:
@@ -647,7 +628,7 @@ class ChildWomensFederationFields:
         "(关爱服务), newest first. Women's federation plugin."
     )
     async def care_services(self, info: Info, child: strawberry.Parent[Child]) -> list[CareService]:
-        readable(info, "CareService", child.visible_through)
+        require_readable(info, "CareService", child.visible_through)
         rows = await services_of_child(info).load(uuid.UUID(child.id))
         return [CareService.from_row(row, child.visible_through) for row in reversed(rows)]
 
@@ -658,7 +639,7 @@ class ChildWomensFederationFields:
     async def surrogate_mothers(
         self, info: Info, child: strawberry.Parent[Child]
     ) -> list[SurrogateMother]:
-        readable(info, "SurrogateMother", child.visible_through)
+        require_readable(info, "SurrogateMother", child.visible_through)
         rows = await surrogates_of_child(info).load(uuid.UUID(child.id))
         return [SurrogateMother.from_row(row, child.visible_through) for row in reversed(rows)]
 
@@ -674,6 +655,6 @@ class GuardianWomensFederationFields:
     async def guidance_sessions_attended(
         self, info: Info, guardian: strawberry.Parent[Guardian]
     ) -> list[GuidanceSession]:
-        readable(info, "GuidanceSession", None)
+        require_readable(info, "GuidanceSession", None)
         rows = await sessions_of_guardian(info).load(uuid.UUID(guardian.id))
         return [GuidanceSession.from_row(row) for row in reversed(rows)]
