@@ -1,32 +1,31 @@
 """The ASGI application: `/graphql` (HTTP and WebSocket), GraphiQL, static assets, probes."""
 
+import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.requests import HTTPConnection
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from core.audit import trail
-from core.audit.recorder import RequestAudit
-from core.authentication import Authenticator
 from core.authorization.control import AccessControl
 from core.database import create_engine, create_session_factory, resolve_database_url
 from core.events import EventBus
-from core.graphql.context import RequestContext
-from core.graphql.loaders import Loaders
 from core.graphql.schema import build_schema
+from core.http.context_factory import ContextFactory
 from core.http.graphql_view import CareGraphGraphQL
 from core.http.health import healthz, readyz
+from core.listener import stop
+from core.notifications import NotificationHub
 from core.observability import Telemetry, TracingMiddleware
 from core.plugin_api import Plugin
 from core.plugin_registry import enabled_plugins
 from core.settings import Settings, get_settings
+from core.workflow.sweeper import sweep_periodically
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -54,6 +53,7 @@ def create_app(
     schema = build_schema(plugins, authorize=authorization)
     bus = event_bus_for(plugins)
     access_control = AccessControl(plugins, schema)
+    alert_rules = {name: rule for plugin in plugins for name, rule in plugin.alert_rules.items()}
     own_telemetry = telemetry is None
     telemetry = telemetry or Telemetry()
 
@@ -72,12 +72,27 @@ def create_app(
             async with sessions() as session, session.begin():
                 await trail.record_plugin_set(session, [plugin.name for plugin in plugins])
         access_control.start_listening(url, sessions)
-        app.state.context_factory = _context_factory(
-            settings, sessions, access_control, authorization, telemetry
+        notifications = NotificationHub(sessions)
+        notifications.start(url)
+        sweeper = (
+            asyncio.create_task(sweep_periodically(sessions, alert_rules, settings))
+            if settings.sweep_interval.total_seconds() > 0
+            else None
+        )
+        app.state.notifications = notifications
+        app.state.context_factory = ContextFactory(
+            settings,
+            sessions,
+            access_control,
+            authorization=authorization,
+            telemetry=telemetry,
+            notifications=notifications,
         )
         try:
             yield
         finally:
+            await stop(sweeper)
+            await notifications.stop()
             await access_control.stop_listening()
             await engine.dispose()
             if own_telemetry:
@@ -99,36 +114,3 @@ def create_app(
     app.state.schema = schema
     app.state.access_control = access_control
     return app
-
-
-def _context_factory(
-    settings: Settings,
-    sessions: async_sessionmaker[AsyncSession],
-    access_control: AccessControl,
-    authorization: bool,
-    telemetry: Telemetry,
-) -> Callable[[HTTPConnection], Awaitable[RequestContext]]:
-    authenticator = Authenticator(settings, sessions, access_control.known_subject)
-
-    async def build(connection: HTTPConnection) -> RequestContext:
-        if access_control.compiled is None:  # the database was away at start-up
-            await access_control.reload(sessions)
-        caller = await authenticator.authenticate(connection.headers)
-        access = access_control.request_access(caller, enforced=authorization)
-        scope = access_control.child_scope(caller, access)
-        client = connection.client.host if connection.client else None
-        purpose = connection.headers.get("x-access-purpose", "").strip()[:500] or None
-        return RequestContext(
-            audit=RequestAudit(caller=caller, client_address=client, purpose=purpose),
-            caller=caller,
-            sessions=sessions,
-            settings=settings,
-            loaders=Loaders(sessions, scope),
-            access=access,
-            child_scope=scope,
-            write_targets=access_control.write_targets,
-            access_control=access_control,
-            telemetry=telemetry,
-        )
-
-    return build

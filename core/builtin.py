@@ -11,8 +11,16 @@ from core.graphql.audit_queries import AuditQuery
 from core.graphql.mutations import CoreMutation
 from core.graphql.policy_admin import PolicyAdminMutation, PolicyAdminQuery
 from core.graphql.queries import CoreQuery
+from core.graphql.workflow import (
+    Alert,
+    DueItem,
+    WorkflowMutation,
+    WorkflowQuery,
+    WorkflowSubscription,
+)
 from core.plugin_api import Plugin
 from core.seed.demo import load_demo
+from core.workflow.rules import CORE_RULES
 
 CORE_PLUGIN = Plugin(
     name="core",
@@ -31,13 +39,19 @@ CORE_PLUGIN = Plugin(
         models.ApiKey,
         models.PolicyChange,
         AuditEntry,
+        models.DueItem,
+        models.Alert,
+        models.Notification,
     ),
     migrations=Path(__file__).parent / "migrations" / "versions",
-    query=merge_types("CoreQueries", (CoreQuery, PolicyAdminQuery, AuditQuery)),
-    mutation=merge_types("CoreMutations", (CoreMutation, PolicyAdminMutation)),
+    query=merge_types("CoreQueries", (CoreQuery, WorkflowQuery, PolicyAdminQuery, AuditQuery)),
+    mutation=merge_types("CoreMutations", (CoreMutation, WorkflowMutation, PolicyAdminMutation)),
+    subscription=WorkflowSubscription,
+    types=(Alert, DueItem),
     demo_data=load_demo,
     policy=Path(__file__).parent / "policy.csv",
     roles=("admin",),
+    alert_rules=CORE_RULES,
     write_targets={
         "registerChild": "Child",
         "updateChild": "Child",

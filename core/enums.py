@@ -122,8 +122,12 @@ class CaseKind(Enum):
 
 
 class CaseStatus(Enum):
-    OPEN = "OPEN"
-    IN_PROGRESS = "IN_PROGRESS"
+    """Where a case stands in the protection workflow (see `core.workflow.steps`)."""
+
+    OPEN = "OPEN"  # opened or referred, awaiting assessment
+    ASSESSED = "ASSESSED"  # assessed; an assistance plan may follow
+    IN_PROGRESS = "IN_PROGRESS"  # assistance under way
+    CLOSURE_REQUESTED = "CLOSURE_REQUESTED"  # awaiting the lead department's approval
     CLOSED = "CLOSED"
 
 
@@ -141,3 +145,15 @@ class CaseEventKind(Enum):
     ASSIGNED = "ASSIGNED"
     STATUS_CHANGED = "STATUS_CHANGED"
     RISK_ASSESSED = "RISK_ASSESSED"
+    # the four mechanisms (DOMAIN.md), in the order a case usually meets them
+    REPORT_FILED = "REPORT_FILED"
+    REPORT_ACCEPTED = "REPORT_ACCEPTED"
+    EMERGENCY_MEASURE = "EMERGENCY_MEASURE"
+    REFERRED = "REFERRED"
+    ASSESSMENT = "ASSESSMENT"
+    ASSISTANCE_PLAN = "ASSISTANCE_PLAN"
+    FOLLOW_UP = "FOLLOW_UP"
+    GUARDIANSHIP_INTERVENTION = "GUARDIANSHIP_INTERVENTION"
+    CLOSURE_REQUESTED = "CLOSURE_REQUESTED"
+    CLOSURE_APPROVED = "CLOSURE_APPROVED"
+    CLOSURE_REJECTED = "CLOSURE_REJECTED"

@@ -39,3 +39,10 @@ class Unauthenticated(CareGraphError):
 
 class Forbidden(CareGraphError):
     code = "FORBIDDEN"
+
+
+class InvalidTransition(CareGraphError):
+    """A workflow step the case's current status does not allow (e.g. a plan before any
+    assessment). Extensions name the status and the statuses the step needs."""
+
+    code = "INVALID_TRANSITION"

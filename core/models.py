@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     ARRAY,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -24,8 +25,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column
 
 from core import enums
@@ -122,6 +124,8 @@ class Guardianship(Versioned, Base):
     work_destination: Mapped[str | None] = mapped_column(String(200))
     works_away_since: Mapped[date | None] = mapped_column(Date)
     capacity: Mapped[enums.GuardianCapacity] = mapped_column(text_enum(enums.GuardianCapacity))
+    # the court revoked this guardian's status (撤销监护人资格); the record stays
+    revoked_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     __table_args__ = (UniqueConstraint("child_id", "guardian_id"),)
@@ -262,3 +266,93 @@ class PolicyChange(Base):
     action: Mapped[str] = mapped_column(String(20))
     changed_by: Mapped[str] = mapped_column(String(100))
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class DueItem(Base):
+    """Something an organisation must do by a time: accept a report (受理时限), assess a case,
+    deliver a plan's service. Overdue items are listed by `overdueItems` and raise an alert to
+    the organisation (or department and region) responsible. Plugins create and complete them
+    through `core.workflow.deadlines`; `description` never holds a child's personal data."""
+
+    __tablename__ = "due_items"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(80))  # `<plugin>.<what>`, e.g. police.acceptance
+    record_type: Mapped[str] = mapped_column(String(80))  # the GraphQL type of the record
+    record_id: Mapped[uuid.UUID] = mapped_column(UUID)
+    description: Mapped[str] = mapped_column(String(300))
+    case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    child_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("children.id"))
+    responsible_organization_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("organizations.id"), index=True
+    )
+    department: Mapped[str | None] = mapped_column(String(40))
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"))
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    alerted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        UniqueConstraint("kind", "record_id"),
+        # the open items, by deadline: what `overdueItems` and the sweeper read
+        Index(
+            "ix_due_items_open_due_at",
+            "due_at",
+            postgresql_where=text("completed_at IS NULL"),
+        ),
+    )
+
+
+class Alert(Base):
+    """An alert (预警) to an organisation, or to a department in a region: a deadline missed,
+    or a rule that found a child at risk without anyone filing a report. One open alert per
+    rule and subject: a rule that keeps finding the same thing does not repeat itself until the
+    alert is acknowledged. `message` never holds a child's personal data; `child` links it."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=new_id)
+    rule: Mapped[str] = mapped_column(String(80))
+    subject_key: Mapped[str] = mapped_column(String(100))
+    message: Mapped[str] = mapped_column(String(300))
+    child_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("children.id"), index=True)
+    case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"))
+    due_item_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("due_items.id"))
+    organization_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("organizations.id"), index=True
+    )
+    department: Mapped[str | None] = mapped_column(String(40))
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"))
+    raised_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.clock_timestamp()
+    )
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    acknowledged_by: Mapped[str | None] = mapped_column(String(100))
+
+    __table_args__ = (
+        Index(
+            "uq_alerts_open_rule_subject",
+            "rule",
+            "subject_key",
+            unique=True,
+            postgresql_where=text("acknowledged_at IS NULL"),
+        ),
+        Index("ix_alerts_raised_id", "raised_at", "id"),
+    )
+
+
+class Notification(Base):
+    """The outbox: what subscribers must hear, written in the transaction of the change and
+    announced by NOTIFY at its commit, so that every server process delivers it and nothing is
+    announced that rolled back. The payload holds record ids only, never personal data; each
+    subscriber reads the record itself, under its own policies and scope."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    topic: Mapped[str] = mapped_column(String(80))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.clock_timestamp(), index=True
+    )

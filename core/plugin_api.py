@@ -17,7 +17,12 @@ under `plugins/<name>/` or through the entry-point group `caregraph.plugins`, an
   `p, <subject>, scope:<name>, row` give to roles (e.g. education's `school`);
 - `write_targets`: `{mutation name: type name}`, so each input field the mutation sets is
   checked against `write` on `Type.field`;
-- `sensitive_fields`: `Type.field` names whose every read is written to the audit trail.
+- `sensitive_fields`: `Type.field` names whose every read is written to the audit trail;
+- `alert_rules`: `{name: rule}`, rules the periodic sweep runs to raise alerts on their own
+  (see `core.workflow.alerts`).
+
+The protection workflow is open to plugins through `steps` (the case's state machine),
+`deadlines`, `alerts` and `notify`/`deliveries` (live updates to subscribers).
 
 The core itself is registered through this same API (see `core.builtin`).
 """
@@ -53,7 +58,10 @@ from core.graphql.unit_of_work import unit_of_work
 from core.graphql.visibility import Through, children_seen_through, require_readable
 from core.identity import SYSTEM, Caller
 from core.models import Base, Versioned, new_id, text_enum
+from core.notifications import notify
 from core.services import validation
+from core.workflow import alerts, deadlines, steps
+from core.workflow.alerts import AlertRule
 
 EventHandler = Callable[[AsyncSession, DomainEvent], Awaitable[None]]
 DemoLoader = Callable[[AsyncEngine], Awaitable[Any]]
@@ -82,6 +90,7 @@ class Plugin:
     row_scopes: Mapping[str, Callable[[Caller], Any]] = field(default_factory=dict)
     write_targets: Mapping[str, str] = field(default_factory=dict)
     sensitive_fields: tuple[str, ...] = ()
+    alert_rules: Mapping[str, AlertRule] = field(default_factory=dict)
 
     @property
     def table_names(self) -> list[str]:
@@ -90,6 +99,7 @@ class Plugin:
 
 __all__ = [
     "SYSTEM",
+    "AlertRule",
     "Base",
     "Caller",
     "CareGraphError",
@@ -116,9 +126,11 @@ __all__ = [
     "Through",
     "ValidationFailed",
     "Versioned",
+    "alerts",
     "batch_many_per_key",
     "batch_one_per_key",
     "children_seen_through",
+    "deadlines",
     "decode_global_id",
     "encode_global_id",
     "enums",
@@ -128,10 +140,12 @@ __all__ = [
     "models",
     "new_id",
     "not_found",
+    "notify",
     "or_none",
     "publish",
     "region_condition",
     "require_readable",
+    "steps",
     "text_enum",
     "unit_of_work",
     "validation",

@@ -1,5 +1,6 @@
 """Configuration, read from the environment (and an optional `.env` file)."""
 
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -42,6 +43,30 @@ class Settings(BaseSettings):
     )
     max_page_size: int = Field(default=100, validation_alias="CAREGRAPH_MAX_PAGE_SIZE")
     default_page_size: int = Field(default=20, validation_alias="CAREGRAPH_DEFAULT_PAGE_SIZE")
+    sweep_interval: timedelta = Field(
+        default=timedelta(seconds=60),
+        validation_alias="CAREGRAPH_SWEEP_INTERVAL",
+        description="How often a server looks for overdue items and runs the alert rules "
+        "(seconds, or ISO 8601 like PT1M). Zero: never; run `caregraph alerts sweep` instead.",
+    )
+    alert_repeat_after: timedelta = Field(
+        default=timedelta(days=7),
+        validation_alias="CAREGRAPH_ALERT_REPEAT_AFTER",
+        description="A rule that still finds the same thing raises it again only after this "
+        "long since its last alert, even once that alert is acknowledged.",
+    )
+    no_guardian_grace: timedelta = Field(
+        default=timedelta(days=1),
+        validation_alias="CAREGRAPH_NO_GUARDIAN_GRACE",
+        description="How long a newly registered child may have no guardian living with them "
+        "on record (time to link the guardians) before the rule raises an alert.",
+    )
+    lead_department: str = Field(
+        default="civil_affairs",
+        validation_alias="CAREGRAPH_LEAD_DEPARTMENT",
+        description="The department that leads the work (民政) and receives the alerts about "
+        "children that no other department owns.",
+    )
 
 
 @lru_cache

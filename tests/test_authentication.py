@@ -213,15 +213,23 @@ async def test_only_the_probes_and_static_assets_answer_without_identity(
     assert (await http.get("/nothing-here")).status_code == 404
 
 
-async def test_a_websocket_without_identity_is_closed_as_unauthenticated(server: str) -> None:
+@pytest.mark.parametrize(
+    "payload",
+    [{}, {"Authorization": "Bearer not-a-token"}, {"Authorization": "Basic x"}],
+    ids=["no credentials", "forged token", "wrong scheme"],
+)
+async def test_a_websocket_without_identity_is_closed_as_forbidden(
+    server: str, payload: dict[str, str]
+) -> None:
+    """graphql-transport-ws: a rejected connection_init closes the socket with 4403."""
     url = server.replace("http://", "ws://") + "/graphql"
     try:
         async with websocket_connect(url, subprotocols=["graphql-transport-ws"]) as socket:  # type: ignore[list-item]
-            await socket.send(json.dumps({"type": "connection_init", "payload": {}}))
+            await socket.send(json.dumps({"type": "connection_init", "payload": payload}))
             await socket.recv()
             pytest.fail("a websocket without identity must not be served")
     except ConnectionClosed as closed:
-        assert closed.rcvd is not None and closed.rcvd.code == 4401, closed
+        assert closed.rcvd is not None and closed.rcvd.code == 4403, closed
     except InvalidStatus as refused:
         assert refused.response.status_code in (401, 403), refused
 

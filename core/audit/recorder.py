@@ -60,6 +60,11 @@ class RequestAudit:
     def record_denied(self, what: str) -> None:
         self.denied.add(what)
 
+    def clear(self) -> None:
+        """Forget what was recorded (once written), e.g. after each subscription delivery."""
+        for recorded in (self.read_records, self.read_children, self.read_fields, self.denied):
+            recorded.clear()
+
     def entries(self) -> list[trail.AuditRecord]:
         entries = []
         common = {

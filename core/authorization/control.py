@@ -2,15 +2,12 @@
 administrator changes the policy in any server process (PostgreSQL LISTEN/NOTIFY)."""
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-import asyncpg
 import strawberry
 from graphql import GraphQLObjectType
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.audit import trail
@@ -20,6 +17,7 @@ from core.authorization.policy import PolicySet, check_line, load_policy
 from core.authorization.scopes import CORE_SCOPES, ChildScope, ScopeCondition, child_scope
 from core.errors import Forbidden
 from core.identity import Caller
+from core.listener import asyncpg_dsn, listen_forever, stop
 from core.models import PolicyChange
 from core.plugin_api import Plugin
 
@@ -137,45 +135,17 @@ class AccessControl:
     def start_listening(
         self, database_url: str, sessions: async_sessionmaker[AsyncSession]
     ) -> None:
-        dsn = make_url(database_url).set(drivername="postgresql").render_as_string(False)
-        self._listener = asyncio.create_task(self._listen(dsn, sessions))
+        """Reload on every NOTIFY, and on reconnection in case a change was missed."""
+
+        async def reload() -> None:
+            await self.reload(sessions)
+
+        self._listener = asyncio.create_task(
+            listen_forever(asyncpg_dsn(database_url), CHANNEL, reload)
+        )
 
     async def stop_listening(self) -> None:
-        if self._listener is not None:
-            self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._listener
-
-    async def _listen(self, dsn: str, sessions: async_sessionmaker[AsyncSession]) -> None:
-        """Reload on every NOTIFY; reconnect (and reload, in case a change was missed) when the
-        connection drops."""
-        while True:
-            try:
-                connection = await asyncpg.connect(dsn)
-                try:
-                    changed = asyncio.Event()
-                    await connection.add_listener(CHANNEL, _setter(changed))
-                    await self.reload(sessions)
-                    while not connection.is_closed():
-                        with contextlib.suppress(TimeoutError):
-                            await asyncio.wait_for(changed.wait(), timeout=5)
-                        if changed.is_set():
-                            changed.clear()
-                            await self.reload(sessions)
-                finally:
-                    await connection.close()
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:  # the database is away: try again shortly
-                logger.warning("policy listener lost its connection: %s", type(error).__name__)
-                await asyncio.sleep(2)
-
-
-def _setter(event: asyncio.Event) -> Callable[..., None]:
-    def notified(*_: object) -> None:
-        event.set()
-
-    return notified
+        await stop(self._listener)
 
 
 __all__ = ["ROOT_TYPES", "AccessControl"]

@@ -27,7 +27,18 @@ class RequestContext:
     access_control: Any = None  # core.authorization.control.AccessControl
     audit: Any = None  # core.audit.recorder.RequestAudit
     telemetry: Any = None  # core.observability.Telemetry
+    notifications: Any = None  # core.notifications.NotificationHub
+    factory: Any = None  # core.http.context_factory.ContextFactory, which built this context
+    # set by strawberry from a WebSocket's connection_init payload
+    connection_params: dict[str, Any] | None = None
+    awaiting_authentication: bool = False
     extras: dict[str, Any] = field(default_factory=dict)
+
+    def renew(self) -> None:
+        """Take up the policy now in force and start with empty loaders: a subscription does
+        this before each delivery, since it outlives policy changes and cached rows."""
+        if self.factory is not None:
+            self.factory.bind(self, self.caller)
 
     def visible_children(self, child_id: Any) -> Any:
         """A condition on `child_id` (a column of children's ids) that keeps only the children

@@ -184,6 +184,9 @@ class Guardianship(RecordNode):
     work_destination: str | None = strawberry.field(description="Where they work (务工地点).")
     works_away_since: date | None
     capacity: enums.GuardianCapacity
+    revoked_on: date | None = strawberry.field(
+        description="When a court revoked this guardian's status (撤销监护人资格)."
+    )
     version: int
     child_id: strawberry.Private[uuid.UUID]
     guardian_id: strawberry.Private[uuid.UUID]
@@ -199,6 +202,7 @@ class Guardianship(RecordNode):
             work_destination=row.work_destination,
             works_away_since=row.works_away_since,
             capacity=row.capacity,
+            revoked_on=row.revoked_on,
             version=row.version,
             child_id=row.child_id,
             guardian_id=row.guardian_id,

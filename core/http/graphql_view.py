@@ -11,13 +11,16 @@ import logging
 from typing import Any
 
 from cross_web import HTTPException
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette import status
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET, UnsetType
 
 from core.audit import trail
 from core.audit.recorder import write_entries
@@ -28,6 +31,7 @@ from core.http.graphiql import GRAPHIQL_HTML
 logger = logging.getLogger("caregraph.http")
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
+ACKNOWLEDGE: UnsetType = UNSET  # connection_ack without a payload
 
 
 def negotiate_media_type(accept: str | None) -> str | None:
@@ -105,6 +109,18 @@ class CareGraphGraphQL(GraphQL[RequestContext, None]):
         except (AttributeError, TypeError):
             raise HTTPException(400, "the request body must be a JSON object") from None
 
+    async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
+        """Sign in a WebSocket that sent no credentials in its headers from its connection_init
+        payload; refused credentials close it (4403), recorded like a refused HTTP request."""
+        if not context.awaiting_authentication:
+            return ACKNOWLEDGE
+        try:
+            await context.factory.authenticate_connection(context, context.connection_params or {})
+        except CareGraphError as error:
+            await _audit_refusal_by(context.sessions, context.audit.client_address, error)
+            raise ConnectionRejectionError({"message": error.message, **error.extensions}) from None
+        return ACKNOWLEDGE
+
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return HTMLResponse(GRAPHIQL_HTML)
 
@@ -156,11 +172,17 @@ async def _audit_refusal(scope: Any, error: CareGraphError) -> None:
     if sessions is None:
         return
     client = scope.get("client")
+    await _audit_refusal_by(sessions, client[0] if client else None, error)
+
+
+async def _audit_refusal_by(
+    sessions: async_sessionmaker[AsyncSession], client_address: str | None, error: CareGraphError
+) -> None:
     entry = trail.AuditRecord(
         action=trail.UNAUTHENTICATED,
         outcome=trail.REFUSED,
         caller=None,
-        client_address=client[0] if client else None,
+        client_address=client_address,
         detail=error.message,
     )
     try:

@@ -1,0 +1,122 @@
+"""Live updates between server processes: an outbox table announced by NOTIFY.
+
+A write calls `notify(session, topic, payload)` inside its transaction: the row commits with
+the change (or not at all), and PostgreSQL delivers the NOTIFY only at commit. Every server
+process runs one `NotificationHub`, which LISTENs, reads the new outbox rows and hands them to
+its local subscribers. Payloads carry record ids only; each subscriber reads the record under
+its own policies and scope, so a notification never carries data to someone not allowed it.
+
+Outbox ids come from a sequence and transactions commit in any order, so the hub does not read
+"ids above the last one seen": it reads a recent time window and skips the ids it delivered.
+"""
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import defaultdict
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.listener import asyncpg_dsn, listen_forever, stop
+from core.models import Notification
+
+CHANNEL = "caregraph_notifications"
+# a transaction that commits later than this after writing its notification is not delivered
+WINDOW = timedelta(minutes=2)
+POLL_SECONDS = 5.0
+QUEUE_LIMIT = 1000
+RETENTION = timedelta(days=7)
+logger = logging.getLogger("caregraph.notifications")
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: int
+    topic: str
+    payload: dict[str, Any]
+
+
+async def notify(session: AsyncSession, topic: str, payload: dict[str, Any]) -> None:
+    """Tell subscribers of `topic`, in every server process, once this transaction commits.
+    `payload` must hold ids and codes only: it is stored, and read by other processes."""
+    session.add(Notification(topic=topic, payload=payload))
+    await session.flush()
+    await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
+
+
+async def prune(session: AsyncSession) -> int:
+    """Drop notifications older than the retention period; returns how many."""
+    result = await session.execute(
+        delete(Notification).where(Notification.created_at < func.now() - RETENTION)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+class NotificationHub:
+    """This process's end of the outbox: LISTEN, read new rows, fan out to local subscribers."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+        self._queues: dict[str, set[asyncio.Queue[Delivery]]] = defaultdict(set)
+        self._delivered: dict[int, float] = {}
+        self._primed = False
+        self._task: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()
+
+    def start(self, database_url: str) -> None:
+        self._task = asyncio.create_task(
+            listen_forever(
+                asyncpg_dsn(database_url), CHANNEL, self._read_new, poll_seconds=POLL_SECONDS
+            )
+        )
+
+    async def stop(self) -> None:
+        await stop(self._task)
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, topics: Iterable[str]) -> AsyncIterator[asyncio.Queue[Delivery]]:
+        """A queue receiving every notification of `topics` from now until the block ends."""
+        queue: asyncio.Queue[Delivery] = asyncio.Queue(QUEUE_LIMIT)
+        names = list(topics)
+        for topic in names:
+            self._queues[topic].add(queue)
+        try:
+            yield queue
+        finally:
+            for topic in names:
+                self._queues[topic].discard(queue)
+
+    async def _read_new(self) -> None:
+        async with self._lock:  # a NOTIFY and the poll may arrive together
+            async with self._sessions() as session:
+                rows = (
+                    await session.execute(
+                        select(Notification.id, Notification.topic, Notification.payload)
+                        .where(Notification.created_at > func.now() - WINDOW)
+                        .order_by(Notification.id)
+                    )
+                ).all()
+            now = time.monotonic()
+            for row_id, topic, payload in rows:
+                if row_id in self._delivered:
+                    continue
+                self._delivered[row_id] = now
+                if self._primed:  # rows older than this process are not news to it
+                    self._fan_out(Delivery(row_id, topic, payload))
+            self._primed = True
+            horizon = now - 2 * WINDOW.total_seconds()
+            for row_id in [key for key, seen in self._delivered.items() if seen < horizon]:
+                del self._delivered[row_id]
+
+    def _fan_out(self, delivery: Delivery) -> None:
+        for queue in list(self._queues.get(delivery.topic, ())):
+            try:
+                queue.put_nowait(delivery)
+            except asyncio.QueueFull:
+                logger.warning("slow subscriber: a %s notification dropped", delivery.topic)
