@@ -35,13 +35,21 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from core import enums, events, models
-from core.errors import CareGraphError, Conflict, Forbidden, NotFound, ValidationFailed
+from core.errors import (
+    CareGraphError,
+    Conflict,
+    Forbidden,
+    InvalidTransition,
+    NotFound,
+    ValidationFailed,
+)
 from core.events import DomainEvent, publish
 from core.graphql.context import Info, RequestContext
 from core.graphql.filters import region_condition
 from core.graphql.global_ids import decode_global_id, encode_global_id, not_found
 from core.graphql.loaders import batch_many_per_key, batch_one_per_key
 from core.graphql.pagination import CountedConnection, PageArguments, SortKey, fetch_page
+from core.graphql.subscriptions import deliveries
 from core.graphql.types import (
     Case,
     CaseEvent,
@@ -58,7 +66,7 @@ from core.graphql.unit_of_work import unit_of_work
 from core.graphql.visibility import Through, children_seen_through, require_readable
 from core.identity import SYSTEM, Caller
 from core.models import Base, Versioned, new_id, text_enum
-from core.notifications import notify
+from core.notifications import Delivery, notify
 from core.services import validation
 from core.workflow import alerts, deadlines, steps
 from core.workflow.alerts import AlertRule
@@ -108,6 +116,7 @@ __all__ = [
     "Child",
     "Conflict",
     "CountedConnection",
+    "Delivery",
     "DemoLoader",
     "DomainEvent",
     "EventHandler",
@@ -115,6 +124,7 @@ __all__ = [
     "Guardian",
     "Guardianship",
     "Info",
+    "InvalidTransition",
     "NotFound",
     "Organization",
     "PageArguments",
@@ -132,6 +142,7 @@ __all__ = [
     "children_seen_through",
     "deadlines",
     "decode_global_id",
+    "deliveries",
     "encode_global_id",
     "enums",
     "events",

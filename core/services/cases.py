@@ -57,8 +57,6 @@ async def open_case(session: AsyncSession, caller: Caller, data: OpenCaseInput) 
         opener=opener,
         assignees=[assignees[key] for key in assigned_keys],
     )
-    details = {"child_id": child_key, "kind": case.kind.value}
-    await publish(session, DomainEvent(events.CASE_OPENED, case.id, caller.user_id, details))
     return case
 
 

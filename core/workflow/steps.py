@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import enums, models
+from core import enums, events, models
 from core.errors import InvalidTransition, NotFound, ValidationFailed
 from core.events import DomainEvent, publish
 from core.graphql.global_ids import not_found
@@ -253,7 +253,8 @@ async def open_case(
     assignment_reason: str = "assigned",
 ) -> models.Case:
     """Open a case (立案) about a child: its timeline starts with `history` (what happened
-    before, at the times it happened), then OPENED, then one entry per assignee."""
+    before, at the times it happened), then OPENED, then one entry per assignee. Announced as
+    the domain event `case.opened`."""
     case = models.Case(
         child_id=child_id,
         kind=kind,
@@ -288,4 +289,6 @@ async def open_case(
         reason=assignment_reason,
     )
     await session.refresh(case)
+    details = {"child_id": child_id, "kind": kind.value, "opener_organization_id": opener.id}
+    await publish(session, DomainEvent(events.CASE_OPENED, case.id, caller.user_id, details))
     return case
