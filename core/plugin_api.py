@@ -68,6 +68,7 @@ from core.identity import SYSTEM, Caller
 from core.models import Base, Versioned, new_id, text_enum
 from core.notifications import Delivery, notify
 from core.services import validation
+from core.settings import Duration
 from core.workflow import alerts, deadlines, steps
 from core.workflow.alerts import AlertRule
 
@@ -119,6 +120,7 @@ __all__ = [
     "Delivery",
     "DemoLoader",
     "DomainEvent",
+    "Duration",
     "EventHandler",
     "Forbidden",
     "Guardian",

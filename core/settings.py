@@ -1,13 +1,26 @@
 """Configuration, read from the environment (and an optional `.env` file)."""
 
+import re
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEMO_JWT_SECRET = "caregraph-demo-secret-change-me-in-production"
+
+
+def _seconds_or_iso8601(value: Any) -> Any:
+    """Durations from the environment: plain seconds ("3600") or ISO 8601 ("PT1H")."""
+    if isinstance(value, str) and re.fullmatch(r"\d+(\.\d+)?", value.strip()):
+        return float(value)
+    return value
+
+
+# A duration setting: seconds or ISO 8601 (`PT1H`, `P3D`). Plugins use it for their own.
+Duration = Annotated[timedelta, BeforeValidator(_seconds_or_iso8601)]
 
 
 class Settings(BaseSettings):
@@ -43,19 +56,19 @@ class Settings(BaseSettings):
     )
     max_page_size: int = Field(default=100, validation_alias="CAREGRAPH_MAX_PAGE_SIZE")
     default_page_size: int = Field(default=20, validation_alias="CAREGRAPH_DEFAULT_PAGE_SIZE")
-    sweep_interval: timedelta = Field(
+    sweep_interval: Duration = Field(
         default=timedelta(seconds=60),
         validation_alias="CAREGRAPH_SWEEP_INTERVAL",
         description="How often a server looks for overdue items and runs the alert rules "
         "(seconds, or ISO 8601 like PT1M). Zero: never; run `caregraph alerts sweep` instead.",
     )
-    alert_repeat_after: timedelta = Field(
+    alert_repeat_after: Duration = Field(
         default=timedelta(days=7),
         validation_alias="CAREGRAPH_ALERT_REPEAT_AFTER",
         description="A rule that still finds the same thing raises it again only after this "
         "long since its last alert, even once that alert is acknowledged.",
     )
-    no_guardian_grace: timedelta = Field(
+    no_guardian_grace: Duration = Field(
         default=timedelta(days=1),
         validation_alias="CAREGRAPH_NO_GUARDIAN_GRACE",
         description="How long a newly registered child may have no guardian living with them "
