@@ -463,3 +463,37 @@ def audit_verify() -> None:
         err=True,
     )
     raise typer.Exit(1)
+
+
+alerts_app = typer.Typer(help="Deadlines and alerts of the protection workflow.")
+app.add_typer(alerts_app, name="alerts")
+
+
+@alerts_app.command("sweep")
+def alerts_sweep() -> None:
+    """Run one sweep now: alert about overdue items and run every enabled plugin's alert rules
+    (servers do this every CAREGRAPH_SWEEP_INTERVAL; set it to 0 to leave it to cron)."""
+    from core.workflow.sweeper import sweep
+
+    async def run() -> None:
+        engine = create_engine(_database_url(), pool_size=1)
+        try:
+            rules = {
+                name: rule
+                for plugin in enabled_plugins()
+                for name, rule in plugin.alert_rules.items()
+            }
+            result = await sweep(create_session_factory(engine), rules, get_settings())
+        finally:
+            await engine.dispose()
+        if not result.swept:
+            typer.echo("another process is sweeping; nothing done")
+            return
+        typer.echo(f"overdue alerts raised: {result.overdue_alerts}")
+        for name, count in sorted(result.rule_alerts.items()):
+            typer.echo(f"{name}: {count} alerts raised")
+        if result.failed_rules:
+            typer.echo(f"rules that failed: {', '.join(result.failed_rules)}", err=True)
+            raise typer.Exit(1)
+
+    asyncio.run(run())

@@ -22,6 +22,10 @@ from plugins.womens_federation.models import (
     GuidanceSessionAttendee,
     SurrogateMother,
 )
+from plugins.womens_federation.rules import (
+    NO_PARENT_CONTACT,
+    left_behind_children_without_parent_contact,
+)
 from plugins.womens_federation.schema import WomensFederationMutation, WomensFederationQuery
 from plugins.womens_federation.types import CareHome as CareHomeType
 from plugins.womens_federation.types import CareService as CareServiceType
@@ -78,4 +82,5 @@ plugin = Plugin(
         "CareService.description",
         "GuidanceSession.note",
     ),
+    alert_rules={NO_PARENT_CONTACT: left_behind_children_without_parent_contact},
 )
