@@ -20,7 +20,9 @@ ALERT_FIELDS = "id rule message department raisedAt acknowledgedAt child { id } 
 ALERT_RAISED = f"subscription {{ alertRaised {{ {ALERT_FIELDS} }} }}"
 ALERTS = f"""
 query($all: Boolean!) {{
-  alerts(includeAcknowledged: $all, first: 100) {{ totalCount edges {{ node {{ {ALERT_FIELDS} }} }} }}
+  alerts(includeAcknowledged: $all, first: 100) {{
+    totalCount edges {{ node {{ {ALERT_FIELDS} }} }}
+  }}
 }}
 """
 ACKNOWLEDGE = """
