@@ -266,3 +266,30 @@ async def test_closure_is_for_the_roles_the_policy_names(client: GraphQLClient) 
         REQUEST_CLOSURE, {"input": {"caseId": "Q2FzZTox", "reason": "x"}}
     )
     assert error_of(refused)["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_a_case_assigned_through_one_server_process_is_heard_on_another(
+    server: str, sweeping_server: str, client: GraphQLClient
+) -> None:
+    """Delivery goes through PostgreSQL: the subscriber is connected to a second process."""
+    township, assignee = await organization_ids(client, "civil_affairs", 2)
+    child = await register_child(client, await a_village(client, COUNTY))
+    token = token_for(
+        "civil_affairs", "caseworker", organization_id=key_of(assignee), region_code=COUNTY
+    )
+    async with subscribe(sweeping_server, token, CASE_ASSIGNED) as on_the_other_process:
+        opened = await client.data(  # `client` talks to the first process
+            OPEN_CASE,
+            {
+                "input": {
+                    "childId": child["id"],
+                    "kind": "MISSING",
+                    "summary": "走失",
+                    "organizationId": township,
+                    "assignedOrganizationIds": [assignee],
+                }
+            },
+        )
+        notice = await on_the_other_process.next()
+    assert notice["data"]["caseAssigned"]["organization"]["id"] == assignee
+    assert notice["data"]["caseAssigned"]["case"]["id"] == opened["openCase"]["case"]["id"]
