@@ -1,17 +1,21 @@
 """Demo police records: a few left-behind demo children reported by their village committee or
-school, and one child found before being identified; officers' visits to left-behind children
-of their station's township; and the internet cafés and game halls of a few townships with
-their inspections. Each kind is loaded once, into an empty table."""
+school, routed to their township's station, some accepted (one with the child taken into the
+village committee's care), others still waiting with their acceptance deadline, and one child
+found before being identified; officers' visits to left-behind children of their station's
+township; and the internet cafés and game halls of a few townships with their inspections.
+Each kind is loaded once, into an empty table."""
 
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from core.plugin_api import enums, models
+from core.plugin_api import deadlines, enums, models
 from plugins.police.models import (
     CompulsoryReport,
     CompulsoryReportStatus,
+    EmergencyMeasure,
+    EmergencyMeasureKind,
     PoliceVisit,
     PoliceVisitConcernLevel,
     PoliceVisitMetWith,
@@ -21,6 +25,8 @@ from plugins.police.models import (
     VenueInspectionResult,
     VenueKind,
 )
+from plugins.police.services import ACCEPTANCE_DEADLINE, station_for
+from plugins.police.settings import get_settings
 
 VILLAGE = enums.OrganizationKind.VILLAGE_COMMITTEE
 SCHOOL = enums.OrganizationKind.SCHOOL
@@ -71,8 +77,17 @@ async def load_demo(engine: AsyncEngine) -> int:
     return await load_reports(engine) + await load_visits(engine) + await load_venues(engine)
 
 
+REPORTERS = {  # the demo user filing for each kind of reporter, and their department
+    VILLAGE: ("demo-child-director", "civil_affairs"),
+    SCHOOL: ("demo-teacher", "education"),
+}
+PLACED_WITH_COMMITTEE = (
+    "民警将儿童护送至村委会，由村儿童主任临时照看；已联系在外务工的父亲，父亲答应三日内返乡。"
+)
+
+
 async def load_reports(engine: AsyncEngine) -> int:
-    """A handful of reports, once; returns how many were added."""
+    """A handful of reports, and an emergency measure, once; returns how many were added."""
     async with AsyncSession(engine) as session, session.begin():
         if await session.scalar(select(func.count()).select_from(CompulsoryReport)):
             return 0
@@ -102,6 +117,7 @@ async def load_reports(engine: AsyncEngine) -> int:
             reporter = _reporter_for(kind, child.residence_region_code, by_place)
             if reporter is None:
                 continue
+            user, department = REPORTERS[kind]
             reports.append(
                 CompulsoryReport(
                     child_id=child.id,
@@ -112,6 +128,8 @@ async def load_reports(engine: AsyncEngine) -> int:
                     reported_at=now - timedelta(days=40 - 10 * len(reports), hours=3),
                     summary=summary,
                     status=status,
+                    reported_by_user_id=user,
+                    reported_by_department=department,
                 )
             )
         township = reports[0].place_region_code[:9] if reports else None
@@ -128,10 +146,65 @@ async def load_reports(engine: AsyncEngine) -> int:
                     reported_at=now - timedelta(hours=2),
                     summary="村委会工作人员在镇汽车站发现儿童独自逗留两个多小时，无成人陪同。",
                     status=CompulsoryReportStatus.RECEIVED,
+                    reported_by_user_id=REPORTERS[VILLAGE][0],
+                    reported_by_department=REPORTERS[VILLAGE][1],
                 )
             )
         session.add_all(reports)
-    return len(reports)
+        measures = await _work_on(session, reports)
+    return len(reports) + measures
+
+
+async def _work_on(session: AsyncSession, reports: list[CompulsoryReport]) -> int:
+    """Route each report to its station; accept the accepted and closed ones, taking the first
+    accepted child reported by a village committee into the committee's care; give those still
+    waiting their acceptance deadline. Returns how many measures were added."""
+    await session.flush()
+    measures = 0
+    for report in reports:
+        station = await station_for(session, report.place_region_code)
+        report.police_organization_id = station.id if station is not None else None
+        if report.status is CompulsoryReportStatus.RECEIVED:
+            await deadlines.set_deadline(
+                session,
+                deadlines.Deadline(
+                    kind=ACCEPTANCE_DEADLINE,
+                    record_type="CompulsoryReport",
+                    record_id=report.id,
+                    description="accept a compulsory report (受理)",
+                    due_at=report.reported_at + get_settings().acceptance_deadline,
+                    child_id=report.child_id,
+                    responsible_organization_id=report.police_organization_id,
+                    department="police",
+                    region_code=report.place_region_code,
+                ),
+            )
+            continue
+        if station is None:
+            continue
+        report.accepted_at = report.reported_at + timedelta(minutes=25)
+        report.accepted_by_user_id = "demo-police-officer"
+        report.accepting_organization_id = station.id
+        reporter = await session.get(models.Organization, report.reporter_organization_id)
+        if (
+            measures == 0
+            and report.status is CompulsoryReportStatus.ACCEPTED
+            and reporter is not None
+            and reporter.kind is VILLAGE
+        ):
+            session.add(
+                EmergencyMeasure(
+                    report_id=report.id,
+                    measure=EmergencyMeasureKind.TEMPORARY_CARE_BY_VILLAGE_COMMITTEE,
+                    note=PLACED_WITH_COMMITTEE,
+                    taken_at=report.accepted_at + timedelta(minutes=40),
+                    placement_organization_id=reporter.id,
+                    officer_user_id="demo-police-officer",
+                    organization_id=station.id,
+                )
+            )
+            measures += 1
+    return measures
 
 
 MET_WITH = (

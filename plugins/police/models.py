@@ -1,5 +1,7 @@
-"""Police's tables: compulsory reports (强制报告) received about children, officers' home and
-school visits (走访), and inspections of venues minors may not enter (网吧/游戏厅/录像厅巡查)."""
+"""Police's tables: compulsory reports (强制报告) received about children, what the police did
+about them (受理, 应急处置, 转介), their guardianship interventions (监护干预) on cases, officers'
+home and school visits (走访), and inspections of venues minors may not enter (网吧/游戏厅/录像厅
+巡查)."""
 
 import uuid
 from datetime import date, datetime
@@ -38,8 +40,11 @@ class ReportTrigger(Enum):
 
 
 class CompulsoryReportStatus(Enum):
+    """Received (接报) → accepted (受理) → referred for assessment (转介), or closed (办结)."""
+
     RECEIVED = "RECEIVED"
     ACCEPTED = "ACCEPTED"
+    REFERRED = "REFERRED"
     CLOSED = "CLOSED"
 
 
@@ -65,6 +70,22 @@ class CompulsoryReport(Versioned, Base):
     status: Mapped[CompulsoryReportStatus] = mapped_column(
         text_enum(CompulsoryReportStatus), default=CompulsoryReportStatus.RECEIVED
     )
+    # who filed it, for the case's timeline once it is referred (null on reports filed before
+    # the workflow recorded it)
+    reported_by_user_id: Mapped[str | None] = mapped_column(String(100))
+    reported_by_department: Mapped[str | None] = mapped_column(String(40))
+    # the station of the place's jurisdiction (辖区派出所), null where no station covers it
+    police_organization_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("organizations.id"), index=True
+    )
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    accepted_by_user_id: Mapped[str | None] = mapped_column(String(100))
+    accepting_organization_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("organizations.id")
+    )
+    acceptance_note: Mapped[str | None] = mapped_column(Text)
+    # the protection case the referral opened (转介); one report, one case
+    case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"), unique=True)
 
     __table_args__ = (
         Index(
@@ -74,6 +95,70 @@ class CompulsoryReport(Versioned, Base):
         ),
         Index("ix_police_compulsory_reports_reported_id", "reported_at", "id"),
     )
+
+
+class EmergencyMeasureKind(Enum):
+    """What the police did at once (应急处置): the measures the seed and the law name for a child
+    alone, with parents unreachable, missing, or facing violence."""
+
+    BROUGHT_TO_SAFETY = "BROUGHT_TO_SAFETY"
+    MEDICAL_CARE = "MEDICAL_CARE"
+    TEMPORARY_CARE_WITH_RELATIVES = "TEMPORARY_CARE_WITH_RELATIVES"
+    TEMPORARY_CARE_BY_VILLAGE_COMMITTEE = "TEMPORARY_CARE_BY_VILLAGE_COMMITTEE"
+    TEMPORARY_CARE_IN_WELFARE_INSTITUTION = "TEMPORARY_CARE_IN_WELFARE_INSTITUTION"
+    SEARCH_FOR_MISSING_CHILD = "SEARCH_FOR_MISSING_CHILD"
+    VIOLENCE_STOPPED = "VIOLENCE_STOPPED"
+    PARENTS_ORDERED_BACK = "PARENTS_ORDERED_BACK"
+
+
+class EmergencyMeasure(Versioned, Base):
+    """One emergency measure (应急处置) the police took on an accepted report. A placement in
+    a village committee's or welfare institution's care names that organisation."""
+
+    __tablename__ = "police_emergency_measures"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=new_id)
+    report_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("police_compulsory_reports.id"), index=True
+    )
+    measure: Mapped[EmergencyMeasureKind] = mapped_column(text_enum(EmergencyMeasureKind))
+    note: Mapped[str] = mapped_column(Text)
+    taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    placement_organization_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("organizations.id")
+    )
+    officer_user_id: Mapped[str] = mapped_column(String(100))
+    organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class GuardianActionKind(Enum):
+    """What the police did about a guardian's violence, abuse or abandonment (监护干预), from
+    the mildest to a criminal case."""
+
+    CRITICISM_AND_EDUCATION = "CRITICISM_AND_EDUCATION"
+    WARNING = "WARNING"
+    ADMONITION_LETTER = "ADMONITION_LETTER"
+    ADMINISTRATIVE_PENALTY = "ADMINISTRATIVE_PENALTY"
+    CRIMINAL_CASE_FILED = "CRIMINAL_CASE_FILED"
+
+
+class GuardianAction(Versioned, Base):
+    """A guardianship intervention (监护干预) by the police against one guardian of the case's
+    child; it is also the case's GUARDIANSHIP_INTERVENTION timeline entry (`case_event_id`)."""
+
+    __tablename__ = "police_guardian_actions"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=new_id)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"), index=True)
+    guardian_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("guardians.id"), index=True)
+    action: Mapped[GuardianActionKind] = mapped_column(text_enum(GuardianActionKind))
+    taken_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text)
+    officer_user_id: Mapped[str] = mapped_column(String(100))
+    organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"))
+    case_event_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case_events.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class PoliceVisitMetWith(Enum):

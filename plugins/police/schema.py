@@ -1,18 +1,26 @@
-"""Police's root fields: compulsory reports by region and status, and filing one; officers'
-home and school visits; venues and their inspections."""
+"""Police's root fields: compulsory reports by region and status, filing one and taking it
+through the workflow (受理, 应急处置, 识别儿童, 转介评估) with the `compulsoryReportFiled`
+subscription; guardianship interventions on cases (监护干预); officers' home and school visits;
+venues and their inspections."""
 
-from datetime import date
+import uuid
+from collections.abc import AsyncGenerator
+from datetime import date, datetime
 from typing import Annotated
 
 import strawberry
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from core.plugin_api import (
+    Case,
     CountedConnection,
     Info,
     PageArguments,
     SortKey,
+    deliveries,
+    enums,
     fetch_page,
+    models,
     region_condition,
     unit_of_work,
 )
@@ -20,6 +28,8 @@ from plugins.police import services
 from plugins.police.models import CompulsoryReport as CompulsoryReportRow
 from plugins.police.models import (
     CompulsoryReportStatus,
+    EmergencyMeasureKind,
+    GuardianActionKind,
     PoliceVisitConcernLevel,
     PoliceVisitMetWith,
     ReportTrigger,
@@ -27,8 +37,16 @@ from plugins.police.models import (
     VenueKind,
 )
 from plugins.police.models import Venue as VenueRow
-from plugins.police.scopes import venue_in_callers_region
-from plugins.police.types import CompulsoryReport, PoliceVisit, Venue, VenueInspection
+from plugins.police.scopes import report_in_jurisdiction, venue_in_callers_region
+from plugins.police.types import (
+    CompulsoryReport,
+    EmergencyMeasure,
+    GuardianAction,
+    PoliceVisit,
+    Venue,
+    VenueInspection,
+    visible_reports,
+)
 
 
 @strawberry.type(
@@ -63,6 +81,84 @@ class FileCompulsoryReportInput:
 @strawberry.type
 class CompulsoryReportPayload:
     report: CompulsoryReport
+
+
+@strawberry.input(description="Accept a compulsory report (受理强制报告).")
+class AcceptCompulsoryReportInput:
+    report_id: strawberry.ID
+    note: str | None = strawberry.field(default=None, description="Said on accepting (受理意见).")
+
+
+@strawberry.input(description="An emergency measure taken on an accepted report (应急处置).")
+class RecordEmergencyMeasureInput:
+    report_id: strawberry.ID
+    measure: EmergencyMeasureKind
+    note: str = strawberry.field(description="What was done (处置情况).")
+    taken_at: datetime | None = strawberry.field(
+        default=None,
+        description="When, with its offset; not in the future nor before the report. "
+        "Default: now (处置时间).",
+    )
+    placement_organization_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The organisation caring for the child (临时照护单位): needed for "
+        "temporary care by a village committee or in a welfare institution, and of that kind.",
+    )
+
+
+@strawberry.type
+class EmergencyMeasurePayload:
+    measure: EmergencyMeasure
+    report: CompulsoryReport
+
+
+@strawberry.input(description="Name the registered child a report is about (识别儿童).")
+class IdentifyReportedChildInput:
+    report_id: strawberry.ID
+    id_number: str = strawberry.field(
+        description="The child's resident ID number (身份证号); any registered child."
+    )
+
+
+@strawberry.input(
+    description="Refer an accepted report for assessment (转介评估): opens the protection case "
+    "and assigns it to the township government and civil affairs."
+)
+class ReferCompulsoryReportInput:
+    report_id: strawberry.ID
+    case_kind: enums.CaseKind = strawberry.field(description="What the case is about (个案类型).")
+    summary: str = strawberry.field(description="The case's summary (案情摘要).")
+    risk_level: enums.RiskLevel | None = strawberry.field(
+        default=None, description="The police's view of the risk (风险等级)."
+    )
+    township_organization_id: strawberry.ID = strawberry.field(
+        description="The township government that leads the assessment (乡镇政府/街道办)."
+    )
+    civil_affairs_organization_id: strawberry.ID = strawberry.field(
+        description="The civil affairs organisation that assesses with it (民政部门)."
+    )
+
+
+@strawberry.type
+class ReferralPayload:
+    report: CompulsoryReport
+    case: Case = strawberry.field(description="The case the referral opened (转介个案).")
+
+
+@strawberry.input(description="A guardianship intervention by the police (公安监护干预) in a case.")
+class RecordGuardianActionInput:
+    case_id: strawberry.ID
+    guardian_id: strawberry.ID = strawberry.field(
+        description="A guardian of the case's child (监护人)."
+    )
+    action: GuardianActionKind
+    taken_on: date = strawberry.field(description="Day it was taken, not in the future (干预日期).")
+    note: str = strawberry.field(description="What was done and why (干预情况).")
+
+
+@strawberry.type
+class GuardianActionPayload:
+    action: GuardianAction
 
 
 @strawberry.type(name="VenueConnection", description="A page of venues (场所列表).")
@@ -142,8 +238,9 @@ class VenueInspectionPayload:
 @strawberry.type
 class PoliceQuery:
     @strawberry.field(
-        description="Compulsory reports (强制报告), newest first, by status and region. "
-        "Police plugin."
+        description="Compulsory reports (强制报告), newest first, by status and region: about "
+        "children you see, and, while the child is not identified, those placed in your region "
+        "or routed to your station. Police plugin."
     )
     async def compulsory_reports(
         self,
@@ -158,13 +255,7 @@ class PoliceQuery:
         last: int | None = None,
         before: str | None = None,
     ) -> CompulsoryReportConnection:
-        statement = select(CompulsoryReportRow).where(
-            # reports about a child not yet identified are the police's to see
-            or_(
-                CompulsoryReportRow.child_id.is_(None),
-                info.context.visible_children(CompulsoryReportRow.child_id),
-            )
-        )
+        statement = select(CompulsoryReportRow).where(visible_reports(info))
         if status:
             statement = statement.where(CompulsoryReportRow.status.in_(status))
         if region_code is not None:
@@ -243,6 +334,106 @@ class PoliceMutation:
         return CompulsoryReportPayload(report=CompulsoryReport.from_row(row))
 
     @strawberry.mutation(
+        description="Accept a received compulsory report (受理); its acceptance deadline is met. "
+        "Police plugin."
+    )
+    async def accept_compulsory_report(
+        self, info: Info, input: AcceptCompulsoryReportInput
+    ) -> CompulsoryReportPayload:
+        async with unit_of_work(info) as session:
+            row = await services.accept_compulsory_report(
+                session,
+                info.context.caller,
+                visible_reports(info),
+                report_id=input.report_id,
+                note=input.note,
+            )
+        return CompulsoryReportPayload(report=CompulsoryReport.from_row(row))
+
+    @strawberry.mutation(
+        description="Record an emergency measure (应急处置) on an accepted report. Police plugin."
+    )
+    async def record_emergency_measure(
+        self, info: Info, input: RecordEmergencyMeasureInput
+    ) -> EmergencyMeasurePayload:
+        async with unit_of_work(info) as session:
+            row = await services.record_emergency_measure(
+                session,
+                info.context.caller,
+                visible_reports(info),
+                report_id=input.report_id,
+                measure=input.measure,
+                note=input.note,
+                taken_at=input.taken_at,
+                placement_organization_id=input.placement_organization_id,
+            )
+            report = await session.get(CompulsoryReportRow, row.report_id)
+            assert report is not None
+        return EmergencyMeasurePayload(
+            measure=EmergencyMeasure.from_row(row), report=CompulsoryReport.from_row(report)
+        )
+
+    @strawberry.mutation(
+        description="Name the registered child a report is about (识别儿童), by resident ID "
+        "number; not once the report is referred or closed. Police plugin."
+    )
+    async def identify_reported_child(
+        self, info: Info, input: IdentifyReportedChildInput
+    ) -> CompulsoryReportPayload:
+        async with unit_of_work(info) as session:
+            row = await services.identify_reported_child(
+                session,
+                info.context.caller,
+                visible_reports(info),
+                report_id=input.report_id,
+                id_number=input.id_number,
+            )
+        return CompulsoryReportPayload(report=CompulsoryReport.from_row(row))
+
+    @strawberry.mutation(
+        description="Refer an accepted report about an identified child for assessment "
+        "(转介评估): opens the protection case, whose timeline starts with the report, its "
+        "acceptance and the emergency measures. Police plugin."
+    )
+    async def refer_compulsory_report(
+        self, info: Info, input: ReferCompulsoryReportInput
+    ) -> ReferralPayload:
+        async with unit_of_work(info) as session:
+            row = await services.refer_compulsory_report(
+                session,
+                info.context.caller,
+                visible_reports(info),
+                report_id=input.report_id,
+                case_kind=input.case_kind,
+                summary=input.summary,
+                risk_level=input.risk_level,
+                township_organization_id=input.township_organization_id,
+                civil_affairs_organization_id=input.civil_affairs_organization_id,
+            )
+            case = await session.get(models.Case, row.case_id)
+            assert case is not None
+        return ReferralPayload(report=CompulsoryReport.from_row(row), case=Case.from_row(case))
+
+    @strawberry.mutation(
+        description="Record a guardianship intervention by the police (公安监护干预: 批评教育, "
+        "警告, 告诫书, 行政处罚, 立案侦查) against a guardian of the case's child. Police plugin."
+    )
+    async def record_guardian_action(
+        self, info: Info, input: RecordGuardianActionInput
+    ) -> GuardianActionPayload:
+        async with unit_of_work(info) as session:
+            row = await services.record_guardian_action(
+                session,
+                info.context.caller,
+                case_id=input.case_id,
+                guardian_id=input.guardian_id,
+                action=input.action,
+                taken_on=input.taken_on,
+                note=input.note,
+            )
+        return GuardianActionPayload(action=GuardianAction.from_row(row))
+
+    @strawberry.mutation(
         description="Record a home or school visit (记录民警走访) about a child; the child is then "
         "in the jurisdiction of the officer's organisation. Police plugin."
     )
@@ -298,3 +489,24 @@ class PoliceMutation:
                 follow_up_due_on=input.follow_up_due_on,
             )
         return VenueInspectionPayload(inspection=VenueInspection.from_row(row))
+
+
+@strawberry.type
+class PoliceSubscription:
+    @strawberry.subscription(
+        description="Compulsory reports as they are filed (强制报告推送): those placed in your "
+        "region or routed to your station, that you may see. Police plugin."
+    )
+    async def compulsory_report_filed(self, info: Info) -> AsyncGenerator[CompulsoryReport, None]:
+        async for delivery in deliveries(info, services.REPORT_FILED):
+            key = uuid.UUID(delivery.payload["report_id"])
+            async with info.context.session() as session:
+                row = await session.scalar(
+                    select(CompulsoryReportRow).where(
+                        CompulsoryReportRow.id == key,
+                        report_in_jurisdiction(info.context.caller),
+                        visible_reports(info),
+                    )
+                )
+            if row is not None:  # elsewhere, or not the caller's to see: skipped silently
+                yield CompulsoryReport.from_row(row)

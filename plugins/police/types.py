@@ -1,5 +1,8 @@
-"""Police's GraphQL types, and the `Child.compulsoryReports` and `Child.policeVisits` fields it
-adds to the core type."""
+"""Police's GraphQL types; the `Child.compulsoryReports` and `Child.policeVisits` fields it adds
+to the core `Child`, and `Case.compulsoryReport` and `Case.guardianActions` to the core `Case`.
+
+Compulsory reports, and the emergency measures on them, load only where `scopes.report_visible`
+holds for the caller (`visible_reports`)."""
 
 import uuid
 from collections.abc import Iterable
@@ -7,12 +10,14 @@ from datetime import date, datetime
 from typing import Self
 
 import strawberry
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from strawberry import relay
 from strawberry.dataloader import DataLoader
 
 from core.plugin_api import (
+    Case,
     Child,
+    Guardian,
     Info,
     Organization,
     Region,
@@ -21,22 +26,27 @@ from core.plugin_api import (
     batch_one_per_key,
     children_seen_through,
     load_nodes,
+    models,
     or_none,
     require_readable,
 )
 from plugins.police.models import CompulsoryReport as CompulsoryReportRow
 from plugins.police.models import (
     CompulsoryReportStatus,
+    EmergencyMeasureKind,
+    GuardianActionKind,
     PoliceVisitConcernLevel,
     PoliceVisitMetWith,
     ReportTrigger,
     VenueInspectionResult,
     VenueKind,
 )
+from plugins.police.models import EmergencyMeasure as EmergencyMeasureRow
+from plugins.police.models import GuardianAction as GuardianActionRow
 from plugins.police.models import PoliceVisit as PoliceVisitRow
 from plugins.police.models import Venue as VenueRow
 from plugins.police.models import VenueInspection as VenueInspectionRow
-from plugins.police.scopes import venue_in_callers_region
+from plugins.police.scopes import report_visible, venue_in_callers_region
 
 strawberry.enum(
     ReportTrigger,
@@ -46,7 +56,21 @@ strawberry.enum(
 strawberry.enum(
     CompulsoryReportStatus,
     description="Where the police are with the report (报告状态): received (已接报), "
-    "accepted (已受理), closed (已办结).",
+    "accepted (已受理), referred for assessment (已转介), closed (已办结).",
+)
+strawberry.enum(
+    EmergencyMeasureKind,
+    description="An emergency measure the police took (应急处置措施): brought the child to "
+    "safety (带离危险环境), medical care (送医救治), temporary care with relatives (亲属临时照护), "
+    "by the village or residents' committee (村/居委会临时照护) or in a welfare institution "
+    "(福利机构临时照护), a rapid search for a missing child (紧急查找), violence stopped "
+    "(制止侵害), parents ordered back or a caregiver named (责令父母返回或委托照护).",
+)
+strawberry.enum(
+    GuardianActionKind,
+    description="What the police did about a guardian (监护干预措施): criticism and education "
+    "(批评教育), a warning (警告), an admonition letter (告诫书), an administrative penalty "
+    "(行政处罚), a criminal case filed (立案侦查).",
 )
 strawberry.enum(
     PoliceVisitMetWith,
@@ -80,11 +104,101 @@ def reports_of_child(info: Info) -> DataLoader[uuid.UUID, list[CompulsoryReportR
     )
 
 
+def visible_reports(info: Info) -> ColumnElement[bool]:
+    """`scopes.report_visible` for this request's caller and row scope."""
+    return report_visible(info.context.caller, info.context.visible_children)
+
+
 def report_by_id(info: Info) -> DataLoader[uuid.UUID, CompulsoryReportRow | None]:
+    """Reports the caller may see only: others are as unknown as missing ones."""
     return info.context.loader(
         "police.compulsory_report",
-        batch_one_per_key(info.context.sessions, CompulsoryReportRow, CompulsoryReportRow.id),
+        batch_one_per_key(
+            info.context.sessions,
+            CompulsoryReportRow,
+            CompulsoryReportRow.id,
+            where=[visible_reports(info)],
+        ),
     )
+
+
+def report_of_case(info: Info) -> DataLoader[uuid.UUID, CompulsoryReportRow | None]:
+    return info.context.loader(
+        "police.compulsory_report_of_case",
+        batch_one_per_key(
+            info.context.sessions,
+            CompulsoryReportRow,
+            CompulsoryReportRow.case_id,
+            where=[visible_reports(info)],
+        ),
+    )
+
+
+def measures_of_report(info: Info) -> DataLoader[uuid.UUID, list[EmergencyMeasureRow]]:
+    return info.context.loader(
+        "police.emergency_measures_of_report",
+        batch_many_per_key(
+            info.context.sessions,
+            EmergencyMeasureRow,
+            EmergencyMeasureRow.report_id,
+            order_by=[
+                EmergencyMeasureRow.taken_at,
+                EmergencyMeasureRow.created_at,
+                EmergencyMeasureRow.id,
+            ],
+        ),
+    )
+
+
+def measure_by_id(info: Info) -> DataLoader[uuid.UUID, EmergencyMeasureRow | None]:
+    visible = select(CompulsoryReportRow.id).where(visible_reports(info))
+    return info.context.loader(
+        "police.emergency_measure",
+        batch_one_per_key(
+            info.context.sessions,
+            EmergencyMeasureRow,
+            EmergencyMeasureRow.id,
+            where=[EmergencyMeasureRow.report_id.in_(visible)],
+        ),
+    )
+
+
+def actions_of_case(info: Info) -> DataLoader[uuid.UUID, list[GuardianActionRow]]:
+    return info.context.loader(
+        "police.guardian_actions_of_case",
+        batch_many_per_key(
+            info.context.sessions,
+            GuardianActionRow,
+            GuardianActionRow.case_id,
+            order_by=[
+                GuardianActionRow.taken_on,
+                GuardianActionRow.created_at,
+                GuardianActionRow.id,
+            ],
+        ),
+    )
+
+
+def action_by_id(info: Info) -> DataLoader[uuid.UUID, GuardianActionRow | None]:
+    """Actions on cases about children the caller sees."""
+    visible_cases = select(models.Case.id).where(
+        info.context.visible_children(models.Case.child_id)
+    )
+    return info.context.loader(
+        "police.guardian_action",
+        batch_one_per_key(
+            info.context.sessions,
+            GuardianActionRow,
+            GuardianActionRow.id,
+            where=[GuardianActionRow.case_id.in_(visible_cases)],
+        ),
+    )
+
+
+async def organization_or_none(info: Info, key: uuid.UUID | None) -> Organization | None:
+    if key is None:
+        return None
+    return or_none(Organization.from_row, await info.context.loaders.organization.load(key))
 
 
 @strawberry.type(description="Compulsory report (强制报告)")
@@ -98,10 +212,20 @@ class CompulsoryReport(relay.Node):
     reported_at: datetime = strawberry.field(description="When the report came in (报告时间).")
     summary: str = strawberry.field(description="What the reporter said (报告内容).")
     status: CompulsoryReportStatus
+    accepted_at: datetime | None = strawberry.field(
+        description="When the police accepted the report (受理时间)."
+    )
+    accepted_by_user_id: str | None = strawberry.field(
+        description="The officer who accepted it (受理民警)."
+    )
+    acceptance_note: str | None = strawberry.field(description="Said on accepting it (受理意见).")
     version: int = strawberry.field(description="Send it back with an update (optimistic locking).")
     child_id: strawberry.Private[uuid.UUID | None]
     place_region_code: strawberry.Private[str]
     reporter_organization_id: strawberry.Private[uuid.UUID]
+    police_organization_id: strawberry.Private[uuid.UUID | None]
+    accepting_organization_id: strawberry.Private[uuid.UUID | None]
+    case_id: strawberry.Private[uuid.UUID | None]
 
     @classmethod
     def from_row(cls, row: CompulsoryReportRow) -> Self:
@@ -113,10 +237,16 @@ class CompulsoryReport(relay.Node):
             reported_at=row.reported_at,
             summary=row.summary,
             status=row.status,
+            accepted_at=row.accepted_at,
+            accepted_by_user_id=row.accepted_by_user_id,
+            acceptance_note=row.acceptance_note,
             version=row.version,
             child_id=row.child_id,
             place_region_code=row.place_region_code,
             reporter_organization_id=row.reporter_organization_id,
+            police_organization_id=row.police_organization_id,
+            accepting_organization_id=row.accepting_organization_id,
+            case_id=row.case_id,
         )
 
     @classmethod
@@ -143,6 +273,142 @@ class CompulsoryReport(relay.Node):
     async def reporter_organization(self, info: Info) -> Organization:
         row = await info.context.loaders.organization.load(self.reporter_organization_id)
         return Organization.from_row(row)
+
+    @strawberry.field(
+        description="The police station of the place's jurisdiction the report was routed to "
+        "(辖区派出所); none where no station covers the place."
+    )
+    async def police_station(self, info: Info) -> Organization | None:
+        return await organization_or_none(info, self.police_organization_id)
+
+    @strawberry.field(description="The organisation that accepted the report (受理单位).")
+    async def accepting_organization(self, info: Info) -> Organization | None:
+        return await organization_or_none(info, self.accepting_organization_id)
+
+    @strawberry.field(
+        description="Emergency measures the police took (应急处置), in the order taken."
+    )
+    async def emergency_measures(self, info: Info) -> list["EmergencyMeasure"]:
+        require_readable(info, "EmergencyMeasure", None)
+        rows = await measures_of_report(info).load(uuid.UUID(self.id))
+        return [EmergencyMeasure.from_row(row) for row in rows]
+
+    @strawberry.field(
+        description="The protection case the report was referred into (转介个案), if you may "
+        "see it."
+    )
+    async def case(self, info: Info) -> Case | None:
+        if self.case_id is None:
+            return None
+        return or_none(Case.from_row, await info.context.loaders.case.load(self.case_id))
+
+
+@strawberry.type(description="Emergency measure on a compulsory report (应急处置)")
+class EmergencyMeasure(relay.Node):
+    id: relay.NodeID[str]
+    measure: EmergencyMeasureKind
+    note: str = strawberry.field(description="What was done (处置情况).")
+    taken_at: datetime = strawberry.field(description="When it was taken (处置时间).")
+    officer_user_id: str = strawberry.field(description="The officer who recorded it (处置民警).")
+    version: int = strawberry.field(description="Send it back with an update (optimistic locking).")
+    report_id: strawberry.Private[uuid.UUID]
+    placement_organization_id: strawberry.Private[uuid.UUID | None]
+    organization_id: strawberry.Private[uuid.UUID]
+
+    @classmethod
+    def from_row(cls, row: EmergencyMeasureRow) -> Self:
+        return cls(
+            id=str(row.id),
+            measure=row.measure,
+            note=row.note,
+            taken_at=row.taken_at,
+            officer_user_id=row.officer_user_id,
+            version=row.version,
+            report_id=row.report_id,
+            placement_organization_id=row.placement_organization_id,
+            organization_id=row.organization_id,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        rows = await load_nodes(measure_by_id(info), node_ids)
+        return [cls.from_row(row) if row else None for row in rows]
+
+    @strawberry.field(description="The report it was taken on (强制报告).")
+    async def report(self, info: Info) -> CompulsoryReport | None:
+        return or_none(CompulsoryReport.from_row, await report_by_id(info).load(self.report_id))
+
+    @strawberry.field(
+        description="The organisation caring for the child: the village committee or welfare "
+        "institution of a temporary placement (临时照护单位)."
+    )
+    async def placement_organization(self, info: Info) -> Organization | None:
+        return await organization_or_none(info, self.placement_organization_id)
+
+    @strawberry.field(description="The officer's organisation, e.g. the station (处置单位).")
+    async def organization(self, info: Info) -> Organization | None:
+        return await organization_or_none(info, self.organization_id)
+
+
+@strawberry.type(description="Guardianship intervention by the police (公安监护干预)")
+class GuardianAction(relay.Node):
+    id: relay.NodeID[str]
+    action: GuardianActionKind
+    taken_on: date = strawberry.field(description="Day it was taken (干预日期).")
+    note: str = strawberry.field(description="What was done and why (干预情况).")
+    officer_user_id: str = strawberry.field(description="The officer who recorded it (办案民警).")
+    version: int = strawberry.field(description="Send it back with an update (optimistic locking).")
+    case_id: strawberry.Private[uuid.UUID]
+    guardian_id: strawberry.Private[uuid.UUID]
+    organization_id: strawberry.Private[uuid.UUID]
+    # the roles that see the case's child: the action's field decisions count only those
+    visible_through: strawberry.Private[Through] = None
+
+    @classmethod
+    def from_row(cls, row: GuardianActionRow, visible_through: Through = None) -> Self:
+        return cls(
+            id=str(row.id),
+            action=row.action,
+            taken_on=row.taken_on,
+            note=row.note,
+            officer_user_id=row.officer_user_id,
+            version=row.version,
+            case_id=row.case_id,
+            guardian_id=row.guardian_id,
+            organization_id=row.organization_id,
+            visible_through=visible_through,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        rows = await load_nodes(action_by_id(info), node_ids)
+        present = [row for row in rows if row is not None]
+        cases = await info.context.loaders.case.load_many([row.case_id for row in present])
+        through = dict(
+            zip(
+                [row.id for row in present],
+                [getattr(case, "visible_through", None) for case in cases],
+                strict=True,
+            )
+        )
+        return [cls.from_row(row, through[row.id]) if row else None for row in rows]
+
+    @strawberry.field(description="The case (个案).")
+    async def case(self, info: Info) -> Case | None:
+        return or_none(Case.from_row, await info.context.loaders.case.load(self.case_id))
+
+    @strawberry.field(description="The guardian the action was against (监护人).")
+    async def guardian(self, info: Info) -> Guardian | None:
+        row = await info.context.loaders.guardian.load(self.guardian_id)
+        return or_none(Guardian.from_row, row)
+
+    @strawberry.field(description="The officer's organisation (办案单位).")
+    async def organization(self, info: Info) -> Organization | None:
+        return await organization_or_none(info, self.organization_id)
 
 
 """Which of the caller's roles see the child a record is about (None: all of them)."""
@@ -397,3 +663,30 @@ class ChildPoliceFields:
         require_readable(info, "PoliceVisit", child.visible_through)
         rows = await visits_of_child(info).load(uuid.UUID(child.id))
         return [PoliceVisit.from_row(row, child.visible_through) for row in reversed(rows)]
+
+
+@strawberry.type
+class CasePoliceFields:
+    """Added to the core `Case` type."""
+
+    @strawberry.field(
+        description="The compulsory report (强制报告) the case was referred from, if any and if "
+        "you may see it. Police plugin."
+    )
+    async def compulsory_report(
+        self, info: Info, case: strawberry.Parent[Case]
+    ) -> CompulsoryReport | None:
+        require_readable(info, "CompulsoryReport", case.visible_through)
+        row = await report_of_case(info).load(uuid.UUID(case.id))
+        return or_none(CompulsoryReport.from_row, row)
+
+    @strawberry.field(
+        description="Guardianship interventions by the police (公安监护干预) in the case, oldest "
+        "first. Police plugin."
+    )
+    async def guardian_actions(
+        self, info: Info, case: strawberry.Parent[Case]
+    ) -> list[GuardianAction]:
+        require_readable(info, "GuardianAction", case.visible_through)
+        rows = await actions_of_case(info).load(uuid.UUID(case.id))
+        return [GuardianAction.from_row(row, case.visible_through) for row in rows]
