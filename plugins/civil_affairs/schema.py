@@ -1,5 +1,7 @@
 """Civil affairs' root fields: census visits and their review, social assistance enrolments,
-care service projects and their services, and the left-behind statistics for the joint meeting."""
+care service projects and their services, the left-behind statistics for the joint meeting, and
+its steps of the protection workflow: assessments, assistance plans, follow-ups and applications
+to the court to revoke a guardian's status."""
 
 from datetime import date
 from typing import Annotated
@@ -9,6 +11,7 @@ from sqlalchemy import select
 from strawberry import relay
 
 from core.plugin_api import (
+    Case,
     CountedConnection,
     Info,
     PageArguments,
@@ -19,10 +22,14 @@ from core.plugin_api import (
     region_condition,
     unit_of_work,
 )
-from plugins.civil_affairs import services, statistics
+from plugins.civil_affairs import services, statistics, workflow
 from plugins.civil_affairs.models import (
+    AssessmentFinding,
     AssistanceEnrollmentStatus,
+    AssistanceService,
+    CourtOutcome,
     ProjectServiceKind,
+    RevocationGround,
     ServiceProjectKind,
     ServiceProjectVillage,
 )
@@ -30,8 +37,13 @@ from plugins.civil_affairs.models import CensusVisit as CensusVisitRow
 from plugins.civil_affairs.models import ServiceProject as ServiceProjectRow
 from plugins.civil_affairs.statistics import LeftBehindStatisticsRow, StatisticsGrouping
 from plugins.civil_affairs.types import (
+    Assessment,
     AssistanceEnrollment,
+    AssistancePlan,
     CensusVisit,
+    CourtApplication,
+    FollowUp,
+    PlanItem,
     ProjectService,
     ServiceProject,
 )
@@ -176,6 +188,159 @@ class ServiceProjectPayload:
 @strawberry.type
 class ProjectServicePayload:
     service: ProjectService
+
+
+# --- assessment and assistance (评估帮扶), guardianship intervention (监护干预) ---------------
+
+
+@strawberry.input(description="What the assessment found on one dimension (评估结论).")
+class AssessmentFindingInput:
+    finding: AssessmentFinding
+    note: str | None = strawberry.field(
+        default=None, description="What was seen, at most 4000 characters (情况说明)."
+    )
+
+
+@strawberry.input(
+    description="Assess the child of a case (评估): safety situation, guardianship, physical and "
+    "mental health, and the risk level."
+)
+class RecordAssessmentInput:
+    case_id: strawberry.ID
+    safety: AssessmentFindingInput = strawberry.field(description="Safety situation (安全处境).")
+    guardianship: AssessmentFindingInput = strawberry.field(description="Guardianship (监护情况).")
+    health: AssessmentFindingInput = strawberry.field(
+        description="Physical and mental health (身心健康)."
+    )
+    risk_level: enums.RiskLevel = strawberry.field(
+        description="Risk level (风险等级); it becomes the case's."
+    )
+    assessed_on: date = strawberry.field(
+        description="Day of the assessment, not in the future nor before the case was opened."
+    )
+    participant_organization_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list,
+        description="Organisations that took part (参与评估单位): village committee, school, "
+        "medical institution, social workers.",
+    )
+    organization_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The organisation assessing; default: yours."
+    )
+
+
+@strawberry.type
+class AssessmentPayload:
+    assessment: Assessment
+    case: Case = strawberry.field(description="The case, now ASSESSED (or as it was, if later).")
+
+
+@strawberry.input(description="One service of an assistance plan (帮扶事项).")
+class PlanItemInput:
+    service: AssistanceService
+    organization_id: strawberry.ID = strawberry.field(
+        description="The organisation that delivers it (责任单位); the case is assigned to it."
+    )
+    due_on: date = strawberry.field(description="Deliver by this day, not in the past (完成期限).")
+    note: str | None = strawberry.field(
+        default=None, description="What is to be done, at most 4000 characters (具体内容)."
+    )
+
+
+@strawberry.input(description="Adopt an assistance plan (制定帮扶计划) for an assessed case.")
+class AdoptAssistancePlanInput:
+    case_id: strawberry.ID
+    goal: str = strawberry.field(description="What the plan is to achieve (帮扶目标).")
+    items: list[PlanItemInput] = strawberry.field(description="At least one service.")
+    organization_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The organisation adopting it; default: yours."
+    )
+
+
+@strawberry.type
+class AssistancePlanPayload:
+    plan: AssistancePlan
+    case: Case = strawberry.field(description="The case, now IN_PROGRESS.")
+
+
+@strawberry.input(description="Follow up on a plan item (跟踪回访).")
+class RecordFollowUpInput:
+    plan_item_id: strawberry.ID
+    progress: str = strawberry.field(description="How it is going (进展情况).")
+    completed: bool = strawberry.field(
+        default=False, description="The service is now delivered: completes the item (已完成)."
+    )
+    organization_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The organisation following up; default: yours."
+    )
+
+
+@strawberry.type
+class FollowUpPayload:
+    follow_up: FollowUp
+    plan_item: PlanItem
+    case: Case
+
+
+@strawberry.input(
+    description="Apply to the court to revoke a guardian's status (申请撤销监护人资格)."
+)
+class FileGuardianshipRevocationInput:
+    case_id: strawberry.ID
+    guardian_id: strawberry.ID = strawberry.field(
+        description="A guardian of the case's child whose status is not revoked (被申请人)."
+    )
+    grounds: list[RevocationGround] = strawberry.field(
+        description="At least one ground (申请事由); OTHER_SERIOUS_HARM needs a note."
+    )
+    court: str = strawberry.field(description="The court applied to (受理法院).")
+    filed_on: date = strawberry.field(
+        description="Day it was filed, not in the future nor before the case was opened."
+    )
+    note: str | None = strawberry.field(
+        default=None, description="What the application says, at most 4000 characters."
+    )
+    organization_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The organisation applying; default: yours."
+    )
+
+
+@strawberry.input(
+    description="The court's decision on an application (法院判决); when it revokes, the "
+    "guardian it designates instead (另行指定监护人)."
+)
+class RecordCourtDecisionInput:
+    application_id: strawberry.ID
+    outcome: CourtOutcome
+    decided_on: date = strawberry.field(
+        description="Day of the judgment, not in the future nor before the filing (判决日期)."
+    )
+    designated_guardian_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="REVOKED only, and required: another registered guardian, who becomes the "
+        "child's legal guardian with full capacity.",
+    )
+    relationship: enums.Relationship | None = strawberry.field(
+        default=None,
+        description="REVOKED only: how the designated guardian is related to the child; "
+        "required unless they are already linked to the child.",
+    )
+    lives_with_child: bool | None = strawberry.field(
+        default=None,
+        description="REVOKED only: whether the designated guardian lives with the child; "
+        "required unless they are already linked to the child.",
+    )
+    note: str | None = strawberry.field(
+        default=None, description="What the court said, at most 4000 characters (判决说明)."
+    )
+    organization_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The organisation recording it; default: yours."
+    )
+
+
+@strawberry.type
+class CourtApplicationPayload:
+    application: CourtApplication
+    case: Case
 
 
 # --- root fields -------------------------------------------------------------------------------
@@ -405,3 +570,130 @@ class CivilAffairsMutation:
                 note=input.note,
             )
         return ProjectServicePayload(service=ProjectService.from_row(row))
+
+    @strawberry.mutation(
+        description="Assess the child of a case (评估): safety situation, guardianship, physical "
+        "and mental health and the risk level, which becomes the case's. An OPEN case becomes "
+        "ASSESSED and its assessment deadline is met. Civil affairs plugin."
+    )
+    async def record_assessment(
+        self, info: Info, input: RecordAssessmentInput
+    ) -> AssessmentPayload:
+        async with unit_of_work(info) as session:
+            row, case = await workflow.record_assessment(
+                session,
+                info.context.caller,
+                case_id=input.case_id,
+                safety=_finding(input.safety),
+                guardianship=_finding(input.guardianship),
+                health=_finding(input.health),
+                risk_level=input.risk_level,
+                assessed_on=input.assessed_on,
+                participant_organization_ids=input.participant_organization_ids,
+                organization_id=input.organization_id,
+            )
+        return AssessmentPayload(assessment=Assessment.from_row(row), case=Case.from_row(case))
+
+    @strawberry.mutation(
+        description="Adopt an assistance plan (制定帮扶计划) for an assessed case: "
+        "INVALID_TRANSITION before any assessment. The case becomes IN_PROGRESS, each item is "
+        "due from its organisation by its day, and the case is assigned to each organisation "
+        "(caseAssigned). Civil affairs plugin."
+    )
+    async def adopt_assistance_plan(
+        self, info: Info, input: AdoptAssistancePlanInput
+    ) -> AssistancePlanPayload:
+        items = [
+            workflow.PlanItemDraft(
+                service=item.service,
+                organization_id=item.organization_id,
+                due_on=item.due_on,
+                note=item.note,
+            )
+            for item in input.items
+        ]
+        async with unit_of_work(info) as session:
+            row, case = await workflow.adopt_assistance_plan(
+                session,
+                info.context.caller,
+                case_id=input.case_id,
+                goal=input.goal,
+                items=items,
+                organization_id=input.organization_id,
+            )
+        return AssistancePlanPayload(plan=AssistancePlan.from_row(row), case=Case.from_row(case))
+
+    @strawberry.mutation(
+        description="Follow up on a plan item (跟踪回访); `completed` marks it delivered, once "
+        "(VALIDATION_FAILED the second time). A case closes only when all its items are "
+        "completed. Civil affairs plugin."
+    )
+    async def record_follow_up(self, info: Info, input: RecordFollowUpInput) -> FollowUpPayload:
+        async with unit_of_work(info) as session:
+            row, item, case = await workflow.record_follow_up(
+                session,
+                info.context.caller,
+                plan_item_id=input.plan_item_id,
+                progress=input.progress,
+                completed=input.completed,
+                organization_id=input.organization_id,
+            )
+        return FollowUpPayload(
+            follow_up=FollowUp.from_row(row),
+            plan_item=PlanItem.from_row(item),
+            case=Case.from_row(case),
+        )
+
+    @strawberry.mutation(
+        description="Apply to the court to revoke a guardian's status (申请撤销监护人资格), on "
+        "the grounds the law names. Pending applications keep the case from closing. Civil "
+        "affairs plugin."
+    )
+    async def file_guardianship_revocation(
+        self, info: Info, input: FileGuardianshipRevocationInput
+    ) -> CourtApplicationPayload:
+        async with unit_of_work(info) as session:
+            row, case = await workflow.file_guardianship_revocation(
+                session,
+                info.context.caller,
+                case_id=input.case_id,
+                guardian_id=input.guardian_id,
+                grounds=input.grounds,
+                court=input.court,
+                filed_on=input.filed_on,
+                note=input.note,
+                organization_id=input.organization_id,
+            )
+        return CourtApplicationPayload(
+            application=CourtApplication.from_row(row), case=Case.from_row(case)
+        )
+
+    @strawberry.mutation(
+        description="Record the court's decision on a pending application (法院判决): REVOKED "
+        "revokes the guardianship (revokedOn, no longer living with the child) and makes the "
+        "designated guardian the child's legal guardian (另行指定监护人); REJECTED changes no "
+        "guardianship. INVALID_TRANSITION once decided. Civil affairs plugin."
+    )
+    async def record_court_decision(
+        self, info: Info, input: RecordCourtDecisionInput
+    ) -> CourtApplicationPayload:
+        async with unit_of_work(info) as session:
+            row, case = await workflow.record_court_decision(
+                session,
+                info.context.caller,
+                application_id=input.application_id,
+                outcome=input.outcome,
+                decided_on=input.decided_on,
+                designated_guardian_id=input.designated_guardian_id,
+                relationship=input.relationship,
+                lives_with_child=input.lives_with_child,
+                note=input.note,
+                organization_id=input.organization_id,
+            )
+        return CourtApplicationPayload(
+            application=CourtApplication.from_row(row), case=Case.from_row(case)
+        )
+
+
+def _finding(given: AssessmentFindingInput) -> workflow.Finding:
+    return workflow.Finding(finding=given.finding, note=given.note)

@@ -1,5 +1,6 @@
 """Civil affairs' GraphQL types, and the fields it adds to the core `Child` type:
-`censusVisits`, `latestReviewedCensusVisit`, `assistanceEnrollments` and `projectServices`.
+`censusVisits`, `latestReviewedCensusVisit`, `assistanceEnrollments` and `projectServices`; and
+to the core `Case` type: `assessments`, `assistancePlans` and `courtApplications`.
 
 Every relation loads through a per-request DataLoader; records about children load only when the
 request's row scope includes the child, so `node(id:)` answers NOT_FOUND for the others.
@@ -7,21 +8,25 @@ request's row scope includes the child, so `node(id:)` answers NOT_FOUND for the
 
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import date
+from datetime import date, datetime
 from typing import Self
 
 import strawberry
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry import relay
 from strawberry.dataloader import DataLoader
 
 from core.plugin_api import (
+    Case,
     Child,
+    Guardian,
+    Guardianship,
     Info,
     Organization,
     Region,
+    Through,
     batch_many_per_key,
     batch_one_per_key,
     enums,
@@ -29,14 +34,25 @@ from core.plugin_api import (
     or_none,
     require_readable,
 )
-from plugins.civil_affairs.models import AssistanceEnrollment as AssistanceEnrollmentRow
+from plugins.civil_affairs.models import Assessment as AssessmentRow
 from plugins.civil_affairs.models import (
+    AssessmentFinding,
+    AssessmentParticipant,
     AssistanceEnrollmentStatus,
+    AssistanceService,
+    CourtApplicationStatus,
+    CourtOutcome,
     ProjectServiceKind,
+    RevocationGround,
     ServiceProjectKind,
     ServiceProjectVillage,
 )
+from plugins.civil_affairs.models import AssistanceEnrollment as AssistanceEnrollmentRow
+from plugins.civil_affairs.models import AssistancePlan as AssistancePlanRow
 from plugins.civil_affairs.models import CensusVisit as CensusVisitRow
+from plugins.civil_affairs.models import CourtApplication as CourtApplicationRow
+from plugins.civil_affairs.models import FollowUp as FollowUpRow
+from plugins.civil_affairs.models import PlanItem as PlanItemRow
 from plugins.civil_affairs.models import ProjectService as ProjectServiceRow
 from plugins.civil_affairs.models import ServiceProject as ServiceProjectRow
 
@@ -433,3 +449,538 @@ class ChildCivilAffairsFields:
         require_readable(info, "ProjectService", child.visible_through)
         rows = await services_of_child(info).load(uuid.UUID(child.id))
         return [ProjectService.from_row(row) for row in rows]
+
+
+# --- the protection workflow: assessments, assistance plans, court applications -----------------
+
+strawberry.enum(
+    AssessmentFinding,
+    description="What an assessment found on one dimension (评估结论): SATISFACTORY (良好), "
+    "CONCERNING (存在隐患), SERIOUS (严重).",
+)
+strawberry.enum(
+    AssistanceService,
+    description="A service an assistance plan arranges (帮扶措施): guardianship guidance "
+    "(监护指导), medical care (医疗救治), counselling (心理疏导), behaviour correction (行为矫治), "
+    "legal aid (法律援助), enrolment in social assistance (社会救助).",
+)
+strawberry.enum(
+    RevocationGround,
+    description="Grounds to revoke a guardian's status (撤销监护人资格的情形): leaving the child "
+    "unsupervised and in danger without correcting it (置于无人监管和照看的危险状态且拒不改正), "
+    "refusing guardianship for six months or more (拒不履行监护职责六个月以上), violence, abuse "
+    "or abandonment (性侵害、虐待、遗弃等), other serious harm (其他严重侵害).",
+)
+strawberry.enum(
+    CourtApplicationStatus,
+    description="Where an application to the court stands (申请状态): PENDING (审理中), REVOKED "
+    "(判决撤销监护人资格), REJECTED (驳回申请).",
+)
+strawberry.enum(
+    CourtOutcome,
+    description="What the court decided (法院判决): REVOKED the guardian's status (撤销监护人"
+    "资格) or REJECTED the application (驳回).",
+)
+
+
+def assessments_of_case(info: Info) -> DataLoader[uuid.UUID, list[AssessmentRow]]:
+    row = AssessmentRow
+    return info.context.loader(
+        "civil_affairs.assessments_of_case",
+        batch_many_per_key(
+            info.context.sessions,
+            row,
+            row.case_id,
+            order_by=[row.assessed_on.desc(), row.created_at.desc(), row.id.desc()],
+        ),
+    )
+
+
+def assessment_by_id(info: Info) -> DataLoader[uuid.UUID, AssessmentRow | None]:
+    return info.context.loader(
+        "civil_affairs.assessment",
+        batch_one_per_key(
+            info.context.sessions,
+            AssessmentRow,
+            AssessmentRow.id,
+            where=[info.context.visible_children(AssessmentRow.child_id)],
+        ),
+    )
+
+
+def participants_of_assessment(
+    info: Info,
+) -> DataLoader[uuid.UUID, list[AssessmentParticipant]]:
+    return info.context.loader(
+        "civil_affairs.participants_of_assessment",
+        batch_many_per_key(
+            info.context.sessions,
+            AssessmentParticipant,
+            AssessmentParticipant.assessment_id,
+            order_by=[AssessmentParticipant.organization_id],
+        ),
+    )
+
+
+def plans_of_case(info: Info) -> DataLoader[uuid.UUID, list[AssistancePlanRow]]:
+    row = AssistancePlanRow
+    return info.context.loader(
+        "civil_affairs.assistance_plans_of_case",
+        batch_many_per_key(
+            info.context.sessions,
+            row,
+            row.case_id,
+            order_by=[row.adopted_at.desc(), row.id.desc()],
+        ),
+    )
+
+
+def _visible_plans(info: Info) -> Select[uuid.UUID]:
+    plan = AssistancePlanRow
+    return select(plan.id).where(info.context.visible_children(plan.child_id))
+
+
+def plan_by_id(info: Info) -> DataLoader[uuid.UUID, AssistancePlanRow | None]:
+    return info.context.loader(
+        "civil_affairs.assistance_plan",
+        batch_one_per_key(
+            info.context.sessions,
+            AssistancePlanRow,
+            AssistancePlanRow.id,
+            where=[AssistancePlanRow.id.in_(_visible_plans(info))],
+        ),
+    )
+
+
+def items_of_plan(info: Info) -> DataLoader[uuid.UUID, list[PlanItemRow]]:
+    return info.context.loader(
+        "civil_affairs.items_of_assistance_plan",
+        batch_many_per_key(
+            info.context.sessions,
+            PlanItemRow,
+            PlanItemRow.plan_id,
+            order_by=[PlanItemRow.position, PlanItemRow.id],
+        ),
+    )
+
+
+def _visible_items(info: Info) -> Select[uuid.UUID]:
+    return select(PlanItemRow.id).where(PlanItemRow.plan_id.in_(_visible_plans(info)))
+
+
+def item_by_id(info: Info) -> DataLoader[uuid.UUID, PlanItemRow | None]:
+    return info.context.loader(
+        "civil_affairs.plan_item",
+        batch_one_per_key(
+            info.context.sessions,
+            PlanItemRow,
+            PlanItemRow.id,
+            where=[PlanItemRow.id.in_(_visible_items(info))],
+        ),
+    )
+
+
+def follow_ups_of_item(info: Info) -> DataLoader[uuid.UUID, list[FollowUpRow]]:
+    return info.context.loader(
+        "civil_affairs.follow_ups_of_plan_item",
+        batch_many_per_key(
+            info.context.sessions,
+            FollowUpRow,
+            FollowUpRow.plan_item_id,
+            order_by=[FollowUpRow.recorded_at, FollowUpRow.id],
+        ),
+    )
+
+
+def follow_up_by_id(info: Info) -> DataLoader[uuid.UUID, FollowUpRow | None]:
+    return info.context.loader(
+        "civil_affairs.follow_up",
+        batch_one_per_key(
+            info.context.sessions,
+            FollowUpRow,
+            FollowUpRow.id,
+            where=[FollowUpRow.plan_item_id.in_(_visible_items(info))],
+        ),
+    )
+
+
+def applications_of_case(info: Info) -> DataLoader[uuid.UUID, list[CourtApplicationRow]]:
+    row = CourtApplicationRow
+    return info.context.loader(
+        "civil_affairs.court_applications_of_case",
+        batch_many_per_key(
+            info.context.sessions,
+            row,
+            row.case_id,
+            order_by=[row.filed_on.desc(), row.created_at.desc(), row.id.desc()],
+        ),
+    )
+
+
+def application_by_id(info: Info) -> DataLoader[uuid.UUID, CourtApplicationRow | None]:
+    return info.context.loader(
+        "civil_affairs.court_application",
+        batch_one_per_key(
+            info.context.sessions,
+            CourtApplicationRow,
+            CourtApplicationRow.id,
+            where=[info.context.visible_children(CourtApplicationRow.child_id)],
+        ),
+    )
+
+
+async def _organization(info: Info, key: uuid.UUID | None) -> Organization | None:
+    if key is None:
+        return None
+    return or_none(Organization.from_row, await info.context.loaders.organization.load(key))
+
+
+async def _case(info: Info, key: uuid.UUID) -> Case | None:
+    return or_none(Case.from_row, await info.context.loaders.case.load(key))
+
+
+async def _guardian(info: Info, key: uuid.UUID | None) -> Guardian | None:
+    if key is None:
+        return None
+    return or_none(Guardian.from_row, await info.context.loaders.guardian.load(key))
+
+
+@strawberry.type(description="What an assessment found on one dimension (评估结论).")
+class AssessmentDimensionFinding:
+    finding: AssessmentFinding
+    note: str | None = strawberry.field(description="What was seen (情况说明).")
+
+
+@strawberry.type(
+    description="Assessment (评估) of the child of a case: safety situation (安全处境), "
+    "guardianship (监护情况), physical and mental health (身心健康) and the risk level."
+)
+class Assessment(relay.Node):
+    id: relay.NodeID[str]
+    assessed_on: date = strawberry.field(description="Day of the assessment (评估日期).")
+    safety: AssessmentDimensionFinding = strawberry.field(
+        description="Safety situation (安全处境)."
+    )
+    guardianship: AssessmentDimensionFinding = strawberry.field(
+        description="Guardianship (监护情况)."
+    )
+    health: AssessmentDimensionFinding = strawberry.field(
+        description="Physical and mental health (身心健康)."
+    )
+    risk_level: enums.RiskLevel = strawberry.field(description="Risk level (风险等级).")
+    assessed_by: str = strawberry.field(description="User id of whoever recorded it (评估人).")
+    case_id: strawberry.Private[uuid.UUID]
+    child_id: strawberry.Private[uuid.UUID]
+    organization_id: strawberry.Private[uuid.UUID]
+    visible_through: strawberry.Private[Through] = None
+
+    @classmethod
+    def from_row(cls, row: AssessmentRow, visible_through: Through = None) -> Self:
+        return cls(
+            id=str(row.id),
+            assessed_on=row.assessed_on,
+            safety=AssessmentDimensionFinding(finding=row.safety_finding, note=row.safety_note),
+            guardianship=AssessmentDimensionFinding(
+                finding=row.guardianship_finding, note=row.guardianship_note
+            ),
+            health=AssessmentDimensionFinding(finding=row.health_finding, note=row.health_note),
+            risk_level=row.risk_level,
+            assessed_by=row.assessed_by,
+            case_id=row.case_id,
+            child_id=row.child_id,
+            organization_id=row.organization_id,
+            visible_through=visible_through,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        rows = await load_nodes(assessment_by_id(info), node_ids)
+        return [cls.from_row(row) if row else None for row in rows]
+
+    @strawberry.field(description="The organisation that assessed (评估单位).")
+    async def organization(self, info: Info) -> Organization | None:
+        return await _organization(info, self.organization_id)
+
+    @strawberry.field(
+        description="Organisations that took part (参与评估单位): village committee, school, "
+        "medical institution, social workers."
+    )
+    async def participants(self, info: Info) -> list[Organization]:
+        links = await participants_of_assessment(info).load(uuid.UUID(self.id))
+        rows = await info.context.loaders.organization.load_many(
+            [link.organization_id for link in links]
+        )
+        return [Organization.from_row(row) for row in rows if row is not None]
+
+    @strawberry.field(description="The case assessed (个案).")
+    async def case(self, info: Info) -> Case | None:
+        return await _case(info, self.case_id)
+
+
+@strawberry.type(
+    description="A follow-up (跟踪回访) on a plan item: how the service is going, and whether "
+    "it is now delivered."
+)
+class FollowUp(relay.Node):
+    id: relay.NodeID[str]
+    progress: str = strawberry.field(description="How it is going (进展情况).")
+    completed: bool = strawberry.field(description="The service is delivered (已完成).")
+    recorded_at: datetime = strawberry.field(description="When it was recorded (回访时间).")
+    recorded_by: str = strawberry.field(description="User id of whoever recorded it (回访人).")
+    plan_item_id: strawberry.Private[uuid.UUID]
+    organization_id: strawberry.Private[uuid.UUID]
+    visible_through: strawberry.Private[Through] = None
+
+    @classmethod
+    def from_row(cls, row: FollowUpRow, visible_through: Through = None) -> Self:
+        return cls(
+            id=str(row.id),
+            progress=row.progress,
+            completed=row.completed,
+            recorded_at=row.recorded_at,
+            recorded_by=row.recorded_by,
+            plan_item_id=row.plan_item_id,
+            organization_id=row.organization_id,
+            visible_through=visible_through,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        rows = await load_nodes(follow_up_by_id(info), node_ids)
+        return [cls.from_row(row) if row else None for row in rows]
+
+    @strawberry.field(description="The organisation that followed up (回访单位).")
+    async def organization(self, info: Info) -> Organization | None:
+        return await _organization(info, self.organization_id)
+
+    @strawberry.field(description="The plan item followed up (帮扶事项).")
+    async def plan_item(self, info: Info) -> "PlanItem | None":
+        require_readable(info, "PlanItem", self.visible_through)
+        row = await item_by_id(info).load(self.plan_item_id)
+        return PlanItem.from_row(row, self.visible_through) if row else None
+
+
+@strawberry.type(
+    description="One service of an assistance plan (帮扶事项): what, by which organisation, "
+    "by when; completed once a follow-up says it was delivered."
+)
+class PlanItem(relay.Node):
+    id: relay.NodeID[str]
+    service: AssistanceService = strawberry.field(description="The service (帮扶措施).")
+    due_on: date = strawberry.field(description="Deliver by this day (完成期限).")
+    note: str | None = strawberry.field(description="What is to be done (具体内容).")
+    completed_on: date | None = strawberry.field(
+        description="Day a follow-up recorded it delivered (完成日期); null while open."
+    )
+    version: int = strawberry.field(description="Bumped on each change (optimistic locking).")
+    plan_id: strawberry.Private[uuid.UUID]
+    organization_id: strawberry.Private[uuid.UUID]
+    visible_through: strawberry.Private[Through] = None
+
+    @classmethod
+    def from_row(cls, row: PlanItemRow, visible_through: Through = None) -> Self:
+        return cls(
+            id=str(row.id),
+            service=row.service,
+            due_on=row.due_on,
+            note=row.note,
+            completed_on=row.completed_on,
+            version=row.version,
+            plan_id=row.plan_id,
+            organization_id=row.organization_id,
+            visible_through=visible_through,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        rows = await load_nodes(item_by_id(info), node_ids)
+        return [cls.from_row(row) if row else None for row in rows]
+
+    @strawberry.field(description="The organisation that delivers it (责任单位).")
+    async def organization(self, info: Info) -> Organization | None:
+        return await _organization(info, self.organization_id)
+
+    @strawberry.field(description="Follow-ups (跟踪回访), oldest first.")
+    async def follow_ups(self, info: Info) -> list[FollowUp]:
+        require_readable(info, "FollowUp", self.visible_through)
+        rows = await follow_ups_of_item(info).load(uuid.UUID(self.id))
+        return [FollowUp.from_row(row, self.visible_through) for row in rows]
+
+    @strawberry.field(description="The plan it belongs to (帮扶计划).")
+    async def plan(self, info: Info) -> "AssistancePlan | None":
+        require_readable(info, "AssistancePlan", self.visible_through)
+        row = await plan_by_id(info).load(self.plan_id)
+        return AssistancePlan.from_row(row, self.visible_through) if row else None
+
+
+@strawberry.type(
+    description="Assistance plan (帮扶计划) adopted after an assessment: its goal and the "
+    "services organisations deliver."
+)
+class AssistancePlan(relay.Node):
+    id: relay.NodeID[str]
+    goal: str = strawberry.field(description="What the plan is to achieve (帮扶目标).")
+    adopted_at: datetime = strawberry.field(description="When it was adopted (制定时间).")
+    adopted_by: str = strawberry.field(description="User id of whoever adopted it (制定人).")
+    case_id: strawberry.Private[uuid.UUID]
+    child_id: strawberry.Private[uuid.UUID]
+    organization_id: strawberry.Private[uuid.UUID]
+    visible_through: strawberry.Private[Through] = None
+
+    @classmethod
+    def from_row(cls, row: AssistancePlanRow, visible_through: Through = None) -> Self:
+        return cls(
+            id=str(row.id),
+            goal=row.goal,
+            adopted_at=row.adopted_at,
+            adopted_by=row.adopted_by,
+            case_id=row.case_id,
+            child_id=row.child_id,
+            organization_id=row.organization_id,
+            visible_through=visible_through,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        rows = await load_nodes(plan_by_id(info), node_ids)
+        return [cls.from_row(row) if row else None for row in rows]
+
+    @strawberry.field(description="The organisation that adopted it (制定单位).")
+    async def organization(self, info: Info) -> Organization | None:
+        return await _organization(info, self.organization_id)
+
+    @strawberry.field(description="Its services, in the plan's order (帮扶事项).")
+    async def items(self, info: Info) -> list[PlanItem]:
+        require_readable(info, "PlanItem", self.visible_through)
+        rows = await items_of_plan(info).load(uuid.UUID(self.id))
+        return [PlanItem.from_row(row, self.visible_through) for row in rows]
+
+    @strawberry.field(description="The case (个案).")
+    async def case(self, info: Info) -> Case | None:
+        return await _case(info, self.case_id)
+
+
+@strawberry.type(
+    description="Application to the court to revoke a guardian's status (申请撤销监护人资格) "
+    "and the court's decision: revoked, with another guardian designated (另行指定监护人), or "
+    "rejected."
+)
+class CourtApplication(relay.Node):
+    id: relay.NodeID[str]
+    status: CourtApplicationStatus = strawberry.field(description="Where it stands (状态).")
+    grounds: list[RevocationGround] = strawberry.field(description="Grounds (申请事由).")
+    court: str = strawberry.field(description="The court applied to (受理法院).")
+    filed_on: date = strawberry.field(description="Day it was filed (申请日期).")
+    note: str | None = strawberry.field(description="What the application says (申请说明).")
+    filed_by: str = strawberry.field(description="User id of whoever filed it (申请人).")
+    decided_on: date | None = strawberry.field(description="Day of the judgment (判决日期).")
+    decision_note: str | None = strawberry.field(description="What the court said (判决说明).")
+    decided_by: str | None = strawberry.field(
+        description="User id of whoever recorded the decision."
+    )
+    version: int = strawberry.field(description="Bumped on each change (optimistic locking).")
+    case_id: strawberry.Private[uuid.UUID]
+    child_id: strawberry.Private[uuid.UUID]
+    guardian_id: strawberry.Private[uuid.UUID]
+    guardianship_id: strawberry.Private[uuid.UUID]
+    designated_guardian_id: strawberry.Private[uuid.UUID | None]
+    organization_id: strawberry.Private[uuid.UUID]
+    visible_through: strawberry.Private[Through] = None
+
+    @classmethod
+    def from_row(cls, row: CourtApplicationRow, visible_through: Through = None) -> Self:
+        return cls(
+            id=str(row.id),
+            status=row.status,
+            grounds=[RevocationGround(value) for value in row.grounds],
+            court=row.court,
+            filed_on=row.filed_on,
+            note=row.note,
+            filed_by=row.filed_by,
+            decided_on=row.decided_on,
+            decision_note=row.decision_note,
+            decided_by=row.decided_by,
+            version=row.version,
+            case_id=row.case_id,
+            child_id=row.child_id,
+            guardian_id=row.guardian_id,
+            guardianship_id=row.guardianship_id,
+            designated_guardian_id=row.designated_guardian_id,
+            organization_id=row.organization_id,
+            visible_through=visible_through,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        rows = await load_nodes(application_by_id(info), node_ids)
+        return [cls.from_row(row) if row else None for row in rows]
+
+    @strawberry.field(description="The guardian whose status is challenged (被申请人).")
+    async def guardian(self, info: Info) -> Guardian | None:
+        return await _guardian(info, self.guardian_id)
+
+    @strawberry.field(description="The guardianship challenged (监护关系).")
+    async def guardianship(self, info: Info) -> Guardianship | None:
+        row = await info.context.loaders.guardianship.load(self.guardianship_id)
+        return or_none(Guardianship.from_row, row)
+
+    @strawberry.field(description="The guardian the court designated (另行指定的监护人).")
+    async def designated_guardian(self, info: Info) -> Guardian | None:
+        return await _guardian(info, self.designated_guardian_id)
+
+    @strawberry.field(description="The organisation that filed it (申请单位).")
+    async def organization(self, info: Info) -> Organization | None:
+        return await _organization(info, self.organization_id)
+
+    @strawberry.field(description="The case (个案).")
+    async def case(self, info: Info) -> Case | None:
+        return await _case(info, self.case_id)
+
+
+# --- fields added to Case ----------------------------------------------------------------------
+
+
+@strawberry.type
+class CaseCivilAffairsFields:
+    """Added to the core `Case` type."""
+
+    @strawberry.field(
+        description="Assessments (评估), the latest first; the first is the one in force. Civil "
+        "affairs plugin."
+    )
+    async def assessments(self, info: Info, case: strawberry.Parent[Case]) -> list[Assessment]:
+        require_readable(info, "Assessment", case.visible_through)
+        rows = await assessments_of_case(info).load(uuid.UUID(case.id))
+        return [Assessment.from_row(row, case.visible_through) for row in rows]
+
+    @strawberry.field(
+        description="Assistance plans (帮扶计划) with their items and follow-ups, the latest "
+        "first. Civil affairs plugin."
+    )
+    async def assistance_plans(
+        self, info: Info, case: strawberry.Parent[Case]
+    ) -> list[AssistancePlan]:
+        require_readable(info, "AssistancePlan", case.visible_through)
+        rows = await plans_of_case(info).load(uuid.UUID(case.id))
+        return [AssistancePlan.from_row(row, case.visible_through) for row in rows]
+
+    @strawberry.field(
+        description="Applications to the court to revoke a guardian's status (撤销监护人资格申请), "
+        "the latest first. Civil affairs plugin."
+    )
+    async def court_applications(
+        self, info: Info, case: strawberry.Parent[Case]
+    ) -> list[CourtApplication]:
+        require_readable(info, "CourtApplication", case.visible_through)
+        rows = await applications_of_case(info).load(uuid.UUID(case.id))
+        return [CourtApplication.from_row(row, case.visible_through) for row in rows]
