@@ -15,16 +15,19 @@ _ids = itertools.count(1)
 
 
 class Subscription:
-    def __init__(self, socket: ClientConnection, operation_id: str) -> None:
+    def __init__(
+        self, socket: ClientConnection, operation_id: str, early: list[dict[str, Any]]
+    ) -> None:
         self.socket = socket
         self.operation_id = operation_id
+        self.early = early  # messages that arrived while the subscription was being set up
 
     async def next(self, within: float = 10.0) -> dict[str, Any]:
         """The next result (`data` and maybe `errors`); `error` messages come back as
         `{"errors": [...]}` too; fails when nothing arrives within `within` seconds."""
         async with asyncio.timeout(within):
             while True:
-                message = json.loads(await self.socket.recv())
+                message = self.early.pop(0) if self.early else json.loads(await self.socket.recv())
                 if message.get("id") != self.operation_id:
                     continue
                 if message["type"] == "next":
@@ -70,7 +73,8 @@ async def subscribe(
         # the server starts the operation concurrently; a ping round trip and a short pause
         # let it reach the point where it listens before the test writes anything
         await socket.send(json.dumps({"type": "ping"}))
-        while json.loads(await asyncio.wait_for(socket.recv(), 10))["type"] != "pong":
-            pass
+        early: list[dict[str, Any]] = []
+        while (message := json.loads(await asyncio.wait_for(socket.recv(), 10)))["type"] != "pong":
+            early.append(message)  # e.g. an immediate refusal: kept for `next`
         await asyncio.sleep(0.3)
-        yield Subscription(socket, operation_id)
+        yield Subscription(socket, operation_id, early)
