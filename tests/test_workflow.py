@@ -74,9 +74,9 @@ async def admin(sweeping_server: str) -> AsyncIterator[GraphQLClient]:
 
 async def alert_about(subscription: Subscription, child_id: str, rule: str) -> dict[str, Any]:
     """The first delivered alert of `rule` about the child (others may arrive meanwhile)."""
-    async with asyncio.timeout(15):
+    async with asyncio.timeout(30):
         while True:
-            result = await subscription.next(within=15)
+            result = await subscription.next(within=30)
             assert "errors" not in result, result
             alert: dict[str, Any] = result["data"]["alertRaised"]
             if alert["rule"] == rule and (alert["child"] or {}).get("id") == child_id:

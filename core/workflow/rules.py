@@ -47,6 +47,7 @@ async def children_without_guardian_at_home(
             ),
             not_recently_alerted(NO_GUARDIAN_AT_HOME, subject, context),
         )
+        .order_by(child.registered_at.desc())  # the newest first: a backlog drains behind them
         .limit(BATCH)
     )
     return [
@@ -77,6 +78,7 @@ async def unfit_entrusted_caregivers(
             link.revoked_on.is_(None),
             not_recently_alerted(UNFIT_CAREGIVER, subject, context),
         )
+        .order_by(link.created_at.desc())
         .limit(BATCH)
     )
     return [

@@ -43,6 +43,7 @@ async def left_behind_children_without_parent_contact(
             ~parent_contact,
             alerts.not_recently_alerted(NO_PARENT_CONTACT, cast(child.id, String), context),
         )
+        .order_by(child.registered_at.desc())  # the newest first: a backlog drains behind them
         .limit(BATCH)
     )
     return [
