@@ -12,6 +12,8 @@ import httpx
 import pytest
 from strawberry import relay
 
+from core.plugin_registry import enabled_plugins
+from core.testing import plain_url, temporary_database
 from tests.api import a_village, error_of, link, register_child, register_guardian
 from tests.conftest import GraphQLClient, start_server, stop_server, token_for
 from tests.subscriptions import Subscription, subscribe
@@ -51,17 +53,33 @@ def key_of(global_id: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def sweeping_server(database_url: str) -> Iterator[str]:
+async def sweeping_database(server_url: str) -> AsyncIterator[str]:
+    """A database of its own: the session's holds hundreds of children other tests left
+    without guardians, whose alerts would crowd out the ones these tests wait for."""
+    async with temporary_database(server_url, enabled_plugins()) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def sweeping_server(sweeping_database: str) -> Iterator[str]:
     """A server that sweeps every second, with no grace for a child without a guardian at
     home and a one-second span for parents' contact: the rules fire within the test."""
     process, base = start_server(
-        database_url,
+        sweeping_database,
         extra_env={
             "CAREGRAPH_SWEEP_INTERVAL": "1",
             "CAREGRAPH_NO_GUARDIAN_GRACE": "0",
             "CAREGRAPH_WOMENS_FEDERATION_CONTACT_SPAN": "1",
         },
     )
+    yield base
+    stop_server(process)
+
+
+@pytest.fixture(scope="module")
+def second_server(database_url: str) -> Iterator[str]:
+    """A second server process on the session's database."""
+    process, base = start_server(database_url)
     yield base
     stop_server(process)
 
@@ -122,7 +140,7 @@ async def test_a_child_with_no_guardian_at_home_raises_an_alert_to_civil_affairs
 
 
 async def test_an_acknowledged_finding_is_not_raised_again_every_sweep(
-    sweeping_server: str, admin: GraphQLClient, db: asyncpg.Connection
+    sweeping_server: str, admin: GraphQLClient, sweeping_database: str
 ) -> None:
     caseworker = token_for("civil_affairs", "caseworker", region_code=COUNTY)
     async with subscribe(sweeping_server, caseworker, ALERT_RAISED) as alerts:
@@ -133,11 +151,15 @@ async def test_an_acknowledged_finding_is_not_raised_again_every_sweep(
                 ACKNOWLEDGE, {"input": {"alertId": alert["id"]}}
             )
         await asyncio.sleep(3)  # three sweeps
-    raised = await db.fetchval(
-        "SELECT count(*) FROM alerts WHERE rule = 'core.no_guardian_living_with_child' "
-        "AND subject_key = $1",
-        key_of(child["id"]),
-    )
+    db = await asyncpg.connect(plain_url(sweeping_database))
+    try:
+        raised = await db.fetchval(
+            "SELECT count(*) FROM alerts WHERE rule = 'core.no_guardian_living_with_child' "
+            "AND subject_key = $1",
+            key_of(child["id"]),
+        )
+    finally:
+        await db.close()
     assert raised == 1
 
 
@@ -269,7 +291,7 @@ async def test_closure_is_for_the_roles_the_policy_names(client: GraphQLClient) 
 
 
 async def test_a_case_assigned_through_one_server_process_is_heard_on_another(
-    server: str, sweeping_server: str, client: GraphQLClient
+    server: str, second_server: str, client: GraphQLClient
 ) -> None:
     """Delivery goes through PostgreSQL: the subscriber is connected to a second process."""
     township, assignee = await organization_ids(client, "civil_affairs", 2)
@@ -277,7 +299,7 @@ async def test_a_case_assigned_through_one_server_process_is_heard_on_another(
     token = token_for(
         "civil_affairs", "caseworker", organization_id=key_of(assignee), region_code=COUNTY
     )
-    async with subscribe(sweeping_server, token, CASE_ASSIGNED) as on_the_other_process:
+    async with subscribe(second_server, token, CASE_ASSIGNED) as on_the_other_process:
         opened = await client.data(  # `client` talks to the first process
             OPEN_CASE,
             {
