@@ -19,12 +19,14 @@ from core.graphql.schema import build_schema
 from core.http.context_factory import ContextFactory
 from core.http.graphql_view import CareGraphGraphQL
 from core.http.health import healthz, readyz
+from core.limits.rate_limits import create_rate_limiter
 from core.listener import stop
 from core.notifications import NotificationHub
 from core.observability import Telemetry, TracingMiddleware
 from core.plugin_api import Plugin
 from core.plugin_registry import enabled_plugins
 from core.settings import Settings, get_settings
+from core.trusted_documents import DocumentRegistry
 from core.workflow.sweeper import sweep_periodically
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -60,7 +62,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         url = database_url or resolve_database_url(settings)
-        engine = create_engine(url)
+        engine = create_engine(url, statement_timeout=settings.request_timeout)
         telemetry.instrument_engine(engine)
         sessions = create_session_factory(engine, event_bus=bus)
         app.state.engine = engine
@@ -79,6 +81,12 @@ def create_app(
             if settings.sweep_interval.total_seconds() > 0
             else None
         )
+        rate_limiter = create_rate_limiter(
+            sessions,
+            limit=settings.rate_limit_points,
+            window=settings.rate_limit_window,
+            redis_url=settings.redis_url,
+        )
         app.state.notifications = notifications
         app.state.context_factory = ContextFactory(
             settings,
@@ -87,18 +95,22 @@ def create_app(
             authorization=authorization,
             telemetry=telemetry,
             notifications=notifications,
+            rate_limiter=rate_limiter,
+            documents=DocumentRegistry(sessions),
         )
         try:
             yield
         finally:
             await stop(sweeper)
             await notifications.stop()
+            if rate_limiter is not None:
+                await rate_limiter.close()
             await access_control.stop_listening()
             await engine.dispose()
             if own_telemetry:
                 telemetry.shutdown()
 
-    graphql_app = CareGraphGraphQL(schema)
+    graphql_app = CareGraphGraphQL(schema, graphql_ide=None if settings.production else "graphiql")
     app = Starlette(
         routes=[
             Route("/healthz", healthz),
@@ -111,6 +123,7 @@ def create_app(
         middleware=[Middleware(TracingMiddleware, telemetry=telemetry)],
     )
     app.state.plugins = plugins
+    app.state.settings = settings
     app.state.schema = schema
     app.state.access_control = access_control
     return app

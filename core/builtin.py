@@ -18,8 +18,11 @@ from core.graphql.workflow import (
     WorkflowQuery,
     WorkflowSubscription,
 )
+from core.idempotency import IdempotencyKey
+from core.limits.model import RateLimitUsage
 from core.plugin_api import Plugin
 from core.seed.demo import load_demo
+from core.trusted_documents import TrustedDocument
 from core.workflow.rules import CORE_RULES
 
 CORE_PLUGIN = Plugin(
@@ -42,6 +45,9 @@ CORE_PLUGIN = Plugin(
         models.DueItem,
         models.Alert,
         models.Notification,
+        RateLimitUsage,
+        TrustedDocument,
+        IdempotencyKey,
     ),
     migrations=Path(__file__).parent / "migrations" / "versions",
     query=merge_types("CoreQueries", (CoreQuery, WorkflowQuery, PolicyAdminQuery, AuditQuery)),

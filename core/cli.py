@@ -497,3 +497,49 @@ def alerts_sweep() -> None:
             raise typer.Exit(1)
 
     asyncio.run(run())
+
+
+documents_app = typer.Typer(help="Trusted documents: the operations front-ends registered.")
+app.add_typer(documents_app, name="documents")
+
+
+@documents_app.command("register")
+def documents_register(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="A .graphql file (each operation with its fragments is one document), a JSON "
+            "map of SHA-256 to document, or an Apollo persisted-query manifest.",
+            exists=True,
+            dir_okay=False,
+        ),
+    ],
+    client: Annotated[
+        str | None, typer.Option(help="The front-end these come from, e.g. education-portal.")
+    ] = None,
+    by: Annotated[str, typer.Option(help="Who registers them (kept with each).")] = "cli",
+) -> None:
+    """Register documents so that callers required to send registered documents only (in
+    production, everyone the policy does not grant `Document.unregistered, send`) may run
+    them, by text or by `documentId: "sha256:<hash>"`."""
+    from core.errors import ValidationFailed
+    from core.trusted_documents import read_documents, register
+
+    try:
+        documents = [d for path in files for d in read_documents(path)]
+    except ValidationFailed as error:
+        typer.echo(error.message, err=True)
+        raise typer.Exit(2) from None
+
+    async def run() -> int:
+        engine = create_engine(_database_url(), pool_size=1)
+        try:
+            async with create_session_factory(engine)() as session, session.begin():
+                return await register(session, documents, client=client, by=by)
+        finally:
+            await engine.dispose()
+
+    new = asyncio.run(run())
+    for document in documents:
+        typer.echo(f"sha256:{document.hash}  {document.operation_name or '(unnamed)'}")
+    typer.echo(f"registered {new} new of {len(documents)} documents")

@@ -1,5 +1,7 @@
 """Engine and sessions. PostgreSQL only: a configured server, or the embedded one."""
 
+from datetime import timedelta
+
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -27,8 +29,27 @@ def to_asyncpg_url(url: str) -> str:
     return parsed.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
 
 
-def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    return create_async_engine(url, pool_size=pool_size, max_overflow=5, pool_pre_ping=True)
+CONNECT_TIMEOUT_SECONDS = 3  # fail fast when the database is away, rather than hang
+
+
+def create_engine(
+    url: str, *, pool_size: int = 10, statement_timeout: timedelta | None = None
+) -> AsyncEngine:
+    """The pool. `statement_timeout` makes PostgreSQL itself cancel a statement that runs
+    past a request's time limit, should the server's own cancellation not reach it."""
+    server_settings = (
+        {"statement_timeout": str(int(statement_timeout.total_seconds() * 1000))}
+        if statement_timeout
+        else {}
+    )
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=5,
+        pool_pre_ping=True,
+        pool_timeout=CONNECT_TIMEOUT_SECONDS,
+        connect_args={"timeout": CONNECT_TIMEOUT_SECONDS, "server_settings": server_settings},
+    )
 
 
 def create_session_factory(

@@ -46,3 +46,43 @@ class InvalidTransition(CareGraphError):
     assessment). Extensions name the status and the statuses the step needs."""
 
     code = "INVALID_TRANSITION"
+
+
+class LimitExceeded(CareGraphError):
+    """A request larger than the platform accepts. Extensions name the limit (`depth`,
+    `aliases`, `tokens`, `nodes`, `bodyBytes`, `time`), its `maximum` and, where it can be
+    known before running, the request's `actual` value."""
+
+    code = "LIMIT_EXCEEDED"
+
+
+class RateLimited(CareGraphError):
+    """The caller spent their cost points for the current window; `retryAfter` seconds."""
+
+    code = "RATE_LIMITED"
+
+
+class DocumentNotTrusted(CareGraphError):
+    """In production, a caller required to send registered documents sent another one (or a
+    document id that nobody registered)."""
+
+    code = "DOCUMENT_NOT_TRUSTED"
+
+
+class IdempotencyKeyReused(CareGraphError):
+    """The same Idempotency-Key was sent with a different request."""
+
+    code = "IDEMPOTENCY_KEY_REUSED"
+
+
+class IdempotencyKeyInUse(CareGraphError):
+    """A request with this Idempotency-Key is still being processed; retry shortly."""
+
+    code = "IDEMPOTENCY_KEY_IN_USE"
+
+
+class ServiceUnavailable(CareGraphError):
+    """The database cannot be reached. Nothing was written; the same request may be retried
+    (extensions carry `retryable: true` and `retryAfter` seconds)."""
+
+    code = "SERVICE_UNAVAILABLE"

@@ -52,10 +52,58 @@ class Settings(BaseSettings):
     production: bool = Field(
         default=False,
         validation_alias="CAREGRAPH_PRODUCTION",
-        description="Production mode: introspection only for platform administrators.",
+        description="Production mode: introspection for platform administrators only, no "
+        "GraphiQL page, and only registered documents from callers the policy requires them of.",
     )
-    max_page_size: int = Field(default=100, validation_alias="CAREGRAPH_MAX_PAGE_SIZE")
-    default_page_size: int = Field(default=20, validation_alias="CAREGRAPH_DEFAULT_PAGE_SIZE")
+    # Limits on one request (docs/operations.md). Each refusal names the limit and by how much.
+    max_page_size: int = Field(
+        default=100,
+        validation_alias="CAREGRAPH_MAX_PAGE_SIZE",
+        description="The largest `first`/`last` a connection accepts; every connection needs one.",
+    )
+    max_nodes: int = Field(
+        default=50_000,
+        validation_alias="CAREGRAPH_MAX_NODES",
+        description="The most objects a response may hold, computed before running from the "
+        "page sizes multiplied down the nesting.",
+    )
+    list_estimate: int = Field(
+        default=10,
+        validation_alias="CAREGRAPH_LIST_ESTIMATE",
+        description="How many objects a plain list field (a child's guardianships) counts for.",
+    )
+    max_depth: int = Field(default=15, validation_alias="CAREGRAPH_MAX_DEPTH")
+    max_aliases: int = Field(default=30, validation_alias="CAREGRAPH_MAX_ALIASES")
+    max_tokens: int = Field(default=5_000, validation_alias="CAREGRAPH_MAX_TOKENS")
+    max_body_bytes: int = Field(default=100_000, validation_alias="CAREGRAPH_MAX_BODY_BYTES")
+    request_timeout: Duration = Field(
+        default=timedelta(seconds=15),
+        validation_alias="CAREGRAPH_REQUEST_TIMEOUT",
+        description="How long one request may run; its database statements are cancelled too.",
+    )
+    rate_limit_points: int = Field(
+        default=5_000,
+        validation_alias="CAREGRAPH_RATE_LIMIT_POINTS",
+        description="Cost points each user or API key may spend per window (0: no limit).",
+    )
+    rate_limit_window: Duration = Field(
+        default=timedelta(hours=1), validation_alias="CAREGRAPH_RATE_LIMIT_WINDOW"
+    )
+    mutation_points: int = Field(
+        default=5,
+        validation_alias="CAREGRAPH_MUTATION_POINTS",
+        description="Points each mutation field costs on top of what its answer selects.",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        validation_alias="CAREGRAPH_REDIS_URL",
+        description="Keep rate-limit counters in this Redis (redis://…); unset: in PostgreSQL.",
+    )
+    idempotency_retention: Duration = Field(
+        default=timedelta(hours=24),
+        validation_alias="CAREGRAPH_IDEMPOTENCY_RETENTION",
+        description="How long a mutation's Idempotency-Key and its answer are kept for retries.",
+    )
     sweep_interval: Duration = Field(
         default=timedelta(seconds=60),
         validation_alias="CAREGRAPH_SWEEP_INTERVAL",

@@ -29,6 +29,10 @@ class RequestContext:
     telemetry: Any = None  # core.observability.Telemetry
     notifications: Any = None  # core.notifications.NotificationHub
     factory: Any = None  # core.http.context_factory.ContextFactory, which built this context
+    rate_limiter: Any = None  # core.limits.rate_limits.RateLimiter, or None when off
+    documents: Any = None  # core.trusted_documents.DocumentRegistry
+    idempotency: Any = None  # core.idempotency.Claim when the request sent an Idempotency-Key
+    response: Any = None  # the HTTP response being prepared (headers, status), if any
     # set by strawberry from a WebSocket's connection_init payload
     connection_params: dict[str, Any] | None = None
     awaiting_authentication: bool = False

@@ -6,16 +6,102 @@ message. Request errors (syntax, validation, variable coercion) get a code too.
 """
 
 import logging
+import re
 import traceback
 import uuid
 from collections.abc import Iterator
 
+import asyncpg
 from graphql import GraphQLError
+from sqlalchemy import exc as sa_exc
 from strawberry.extensions import SchemaExtension
 
-from core.errors import CareGraphError
+from core.errors import CareGraphError, LimitExceeded, ServiceUnavailable
 
 logger = logging.getLogger("caregraph.errors")
+
+
+# Failures that mean "the database is away (or restarting)", not "this request is wrong": the
+# caller may retry the same request once it is back.
+UNAVAILABLE = (
+    OSError,  # refused or reset connections; TimeoutError (connecting) is one too
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.InterfaceError,
+    sa_exc.TimeoutError,  # no pooled connection came free in time
+)
+RETRY_AFTER_SECONDS = 2
+TOKEN_LIMIT = re.compile(r"Document contains more than (\d+) tokens")
+
+
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        pending += [current.__cause__, current.__context__, getattr(current, "orig", None)]
+
+
+def database_unavailable(error: BaseException) -> bool:
+    for cause in _causes(error):
+        if isinstance(cause, sa_exc.DBAPIError) and cause.connection_invalidated:
+            return True
+        if isinstance(cause, UNAVAILABLE):
+            return True
+    return False
+
+
+def statement_cancelled(error: BaseException) -> bool:
+    """The database cancelled a statement that ran past the request time limit."""
+    return any(isinstance(cause, asyncpg.QueryCanceledError) for cause in _causes(error))
+
+
+def unavailable() -> ServiceUnavailable:
+    return ServiceUnavailable(
+        "the database is unavailable; nothing was written by what failed, retry shortly",
+        retryable=True,
+        retryAfter=RETRY_AFTER_SECONDS,
+    )
+
+
+def time_limit_exceeded(maximum_seconds: float) -> LimitExceeded:
+    return LimitExceeded(
+        f"the request ran longer than the time limit of {maximum_seconds:g} s and was stopped",
+        limit="time",
+        maximum=maximum_seconds,
+    )
+
+
+def log_internal(error: BaseException, where: str) -> str:
+    """Log an unexpected exception without its message (it may quote a child's data or SQL);
+    returns the id the caller is given."""
+    error_id = uuid.uuid4().hex[:12]
+    stack = "".join(traceback.format_tb(error.__traceback__))
+    logger.error("internal error %s at %s: %s\n%s", error_id, where, type(error).__name__, stack)
+    return error_id
+
+
+def as_caller_error(error: BaseException, where: str, *, time_limit: float) -> CareGraphError:
+    """What the caller is told about an exception: itself when it is addressed to them, a
+    retryable SERVICE_UNAVAILABLE when the database is away, LIMIT_EXCEEDED when the database
+    cancelled a statement at the time limit, otherwise an error id."""
+    if isinstance(error, CareGraphError):
+        return error
+    if statement_cancelled(error):
+        return time_limit_exceeded(time_limit)
+    if database_unavailable(error):
+        return unavailable()
+    error_id = log_internal(error, where)
+    internal = CareGraphError(f"Internal error (error id {error_id}). It has been logged.")
+    internal.extensions["errorId"] = error_id
+    return internal
 
 
 def request_error_code(error: GraphQLError) -> str:
@@ -26,32 +112,32 @@ def request_error_code(error: GraphQLError) -> str:
     return "GRAPHQL_VALIDATION_FAILED"
 
 
-def mask(error: GraphQLError) -> GraphQLError:
-    original = error.original_error
-    if original is None:
-        if error.extensions and "code" in error.extensions:
-            return error
-        error.extensions = {**(error.extensions or {}), "code": request_error_code(error)}
+def _request_error(error: GraphQLError) -> GraphQLError:
+    """A parse, validation or coercion error, with its code; the parser's token limit is
+    reported as the limit it is."""
+    if error.extensions and "code" in error.extensions:
         return error
+    if match := TOKEN_LIMIT.search(error.message):
+        maximum = int(match.group(1))
+        refusal = LimitExceeded(
+            f"the document has more than {maximum} tokens", limit="tokens", maximum=maximum
+        )
+        return GraphQLError(refusal.message, extensions=refusal.extensions)
+    error.extensions = {**(error.extensions or {}), "code": request_error_code(error)}
+    return error
+
+
+def mask(error: GraphQLError, *, time_limit: float) -> GraphQLError:
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError):
+        return _request_error(error)  # raised by the GraphQL layer itself: safe to show
     if isinstance(original, CareGraphError):
         return error
-    if isinstance(original, GraphQLError):  # raised by the GraphQL layer itself: safe to show
-        error.extensions = {**(error.extensions or {}), "code": request_error_code(error)}
-        return error
-    error_id = uuid.uuid4().hex[:12]
-    stack = "".join(traceback.format_tb(original.__traceback__))
-    logger.error(
-        "internal error %s at %s: %s\n%s",
-        error_id,
-        ".".join(str(p) for p in error.path or []),
-        type(original).__name__,
-        stack,
+    refusal = as_caller_error(
+        original, ".".join(str(p) for p in error.path or []), time_limit=time_limit
     )
     return GraphQLError(
-        f"Internal error (error id {error_id}). It has been logged.",
-        nodes=error.nodes,
-        path=error.path,
-        extensions={"code": "INTERNAL_SERVER_ERROR", "errorId": error_id},
+        refusal.message, nodes=error.nodes, path=error.path, extensions=refusal.extensions
     )
 
 
@@ -60,4 +146,5 @@ class MaskInternalErrors(SchemaExtension):
         yield
         result = self.execution_context.result
         if result is not None and result.errors:
-            result.errors = [mask(error) for error in result.errors]
+            time_limit = self.execution_context.context.settings.request_timeout.total_seconds()
+            result.errors = [mask(error, time_limit=time_limit) for error in result.errors]

@@ -92,8 +92,9 @@ def decode_cursor(cursor: str, sort: list[SortKey], argument: str) -> list[Any]:
         ) from None
 
 
-def check_page_arguments(page: PageArguments, *, default_size: int, max_size: int) -> int:
-    """The page size to fetch; refuses sizes outside 1..max and first with last together."""
+def check_page_arguments(page: PageArguments, *, max_size: int) -> int:
+    """The page size to fetch. Every connection needs first or last, from 1 to max (the
+    request-cost check refuses the same before running; this guards direct execution)."""
     if page.first is not None and page.last is not None:
         raise ValidationFailed("pass either first or last, not both", field="first")
     for name, size in (("first", page.first), ("last", page.last)):
@@ -101,7 +102,14 @@ def check_page_arguments(page: PageArguments, *, default_size: int, max_size: in
             raise ValidationFailed(
                 f"{name} must be between 1 and {max_size}", field=name, maximum=max_size
             )
-    return page.first or page.last or default_size
+    size = page.first or page.last
+    if size is None:
+        raise ValidationFailed(
+            f"say how many nodes you want with first or last (1 to {max_size})",
+            field="first",
+            maximum=max_size,
+        )
+    return size
 
 
 def _row_key(row: Any, sort: list[SortKey]) -> list[Any]:
@@ -122,9 +130,7 @@ async def fetch_page(
     `sort` must end with a unique column and use one direction throughout.
     """
     settings = info.context.settings
-    size = check_page_arguments(
-        page, default_size=settings.default_page_size, max_size=settings.max_page_size
-    )
+    size = check_page_arguments(page, max_size=settings.max_page_size)
     columns = [key.column for key in sort]
     descending = sort[0].descending
     backwards = page.last is not None

@@ -20,8 +20,10 @@ from strawberry.types.field import StrawberryField
 from core.audit.recorder import AuditReads
 from core.authorization.enforcement import Authorize
 from core.graphql.error_masking import MaskInternalErrors
+from core.limits.enforcement import EnforceRequestLimits
 from core.observability import OperationTelemetry
 from core.plugin_api import Plugin
+from core.trusted_documents import TrustedDocuments
 
 
 class SchemaConflict(RuntimeError):
@@ -165,9 +167,14 @@ def build_schema(plugins: Iterable[Plugin], *, authorize: bool = True) -> CareGr
             mutation=mutation,
             subscription=subscription,
             types=[t for p in plugins for t in p.types],
-            extensions=[OperationTelemetry, MaskInternalErrors, AuditReads, Authorize]
-            if authorize
-            else [OperationTelemetry, MaskInternalErrors, AuditReads],
+            extensions=[
+                OperationTelemetry,
+                MaskInternalErrors,
+                TrustedDocuments,
+                EnforceRequestLimits,
+                AuditReads,
+                *([Authorize] if authorize else []),
+            ],
         )
     except Exception as error:  # strawberry's own duplicate-name checks, made readable
         raise SchemaConflict(f"the plugins' types do not fit together: {error}") from error

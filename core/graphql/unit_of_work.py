@@ -12,6 +12,7 @@ from core.audit import trail
 from core.audit.recorder import track_writes, write_entries
 from core.errors import CareGraphError, Conflict
 from core.graphql.context import Info
+from core.idempotency import mark_written
 
 
 def _operation(info: Info) -> str:
@@ -58,6 +59,8 @@ async def unit_of_work(info: Info) -> AsyncIterator[AsyncSession]:
             track_writes(session)
             yield session
             await session.flush()
+            if info.context.idempotency is not None:
+                await mark_written(session, info.context.idempotency)
             await trail.append(session, _entry(info, trail.SUCCESS, session, None))
     except IntegrityError:
         error: CareGraphError = Conflict(

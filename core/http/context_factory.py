@@ -17,8 +17,10 @@ from core.authorization.control import AccessControl
 from core.graphql.context import RequestContext
 from core.graphql.loaders import Loaders
 from core.identity import Caller
+from core.limits.rate_limits import RateLimiter
 from core.observability import Telemetry
 from core.settings import Settings
+from core.trusted_documents import DocumentRegistry
 
 NOBODY = Caller(user_id="anonymous", via="pending")
 CREDENTIAL_HEADERS = ("authorization", "x-api-key")
@@ -34,6 +36,8 @@ class ContextFactory:
         authorization: bool,
         telemetry: Telemetry,
         notifications: Any,
+        rate_limiter: RateLimiter | None = None,
+        documents: DocumentRegistry | None = None,
     ) -> None:
         self.settings = settings
         self.sessions = sessions
@@ -41,6 +45,8 @@ class ContextFactory:
         self.authorization = authorization
         self.telemetry = telemetry
         self.notifications = notifications
+        self.rate_limiter = rate_limiter
+        self.documents = documents or DocumentRegistry(sessions)
         self.authenticator = Authenticator(settings, sessions, access_control.known_subject)
 
     async def __call__(self, connection: HTTPConnection) -> RequestContext:
@@ -58,6 +64,8 @@ class ContextFactory:
             telemetry=self.telemetry,
             notifications=self.notifications,
             factory=self,
+            rate_limiter=self.rate_limiter,
+            documents=self.documents,
         )
         pending = connection.scope["type"] == "websocket" and not any(
             name in connection.headers for name in CREDENTIAL_HEADERS

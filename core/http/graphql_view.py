@@ -6,11 +6,13 @@ variables) is a 400 with no `data` entry, and an executed operation is a 200 eve
 errors. Clients that accept only `application/json` get the legacy 200 behaviour.
 """
 
+import asyncio
 import json
 import logging
 from typing import Any
 
 from cross_web import HTTPException
+from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette import status
 from starlette.requests import Request
@@ -18,15 +20,18 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
+from core import idempotency
 from core.audit import trail
 from core.audit.recorder import write_entries
-from core.errors import CareGraphError
+from core.errors import CareGraphError, LimitExceeded
 from core.graphql.context import RequestContext
+from core.graphql.error_masking import as_caller_error, time_limit_exceeded
 from core.http.graphiql import GRAPHIQL_HTML
+from core.trusted_documents import requested_hash
 
 logger = logging.getLogger("caregraph.http")
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -71,6 +76,48 @@ class _SubResponse(Response):
     request_error: bool = False
 
 
+# HTTP statuses for refusals a client or proxy should act on whatever the media type: back off,
+# retry later, or stop resending.
+STATUS_BY_CODE = {
+    "RATE_LIMITED": status.HTTP_429_TOO_MANY_REQUESTS,
+    "SERVICE_UNAVAILABLE": status.HTTP_503_SERVICE_UNAVAILABLE,
+    "IDEMPOTENCY_KEY_IN_USE": status.HTTP_409_CONFLICT,
+    "IDEMPOTENCY_KEY_REUSED": status.HTTP_422_UNPROCESSABLE_CONTENT,
+}
+CODE_BY_STATUS = {
+    400: "BAD_REQUEST",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    406: "NOT_ACCEPTABLE",
+    413: "LIMIT_EXCEEDED",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+}
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+def _limit_body(receive: Any, maximum: int) -> Any:
+    """`receive` that stops a request body at `maximum` bytes, however it is sent."""
+    received = 0
+
+    async def limited() -> Any:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > maximum:
+                raise BodyTooLarge
+        return message
+
+    return limited
+
+
+def _error_body(error: CareGraphError) -> dict[str, Any]:
+    return {"errors": [{"message": error.message, "extensions": error.extensions}]}
+
+
 def _is_request_error(result: ExecutionResult) -> bool:
     """Parse, validation and variable errors stop before execution: no error has a path."""
     errors = result.errors or []
@@ -86,6 +133,8 @@ class CareGraphGraphQL(GraphQL[RequestContext, None]):
     ) -> RequestContext:
         build = request.app.state.context_factory
         context: RequestContext = await build(request)
+        if isinstance(request, Request):
+            context.response = response
         return context
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
@@ -105,9 +154,104 @@ class CareGraphGraphQL(GraphQL[RequestContext, None]):
     async def parse_http_body(self, request: Any) -> Any:
         """Strawberry expects a JSON object; any other JSON value is a malformed request."""
         try:
-            return await super().parse_http_body(request)
+            data = await super().parse_http_body(request)
         except (AttributeError, TypeError):
             raise HTTPException(400, "the request body must be a JSON object") from None
+        if isinstance(data, GraphQLRequestData) and data.query is None:
+            # A trusted document sent by id (GraphQL over HTTP's `documentId`) travels on as
+            # an extension, where the TrustedDocuments extension looks for it.
+            if request.method == "GET":
+                document_id = request.query_params.get("documentId")
+            else:
+                body = json.loads(await request.get_body())
+                document_id = body.get("documentId")
+            if isinstance(document_id, str):
+                data.extensions = {**(data.extensions or {}), "documentId": document_id}
+        return data
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: Any,
+        sub_response: Response,
+        context: RequestContext,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """One operation, within the time limit, answered once per Idempotency-Key."""
+        key = request_adapter.headers.get(idempotency.HEADER) or (
+            request_data.extensions or {}
+        ).get(idempotency.EXTENSION)
+        held: idempotency.Claim | None = None
+        if key is not None and (text := await self._mutation_text(context, request_data)):
+            try:
+                outcome = await idempotency.claim(
+                    context.sessions,
+                    context.caller.user_id,
+                    idempotency.checked_key(key),
+                    idempotency.request_fingerprint(
+                        text, request_data.operation_name, request_data.variables
+                    ),
+                    stale_after=2 * context.settings.request_timeout,
+                )
+            except Exception as error:
+                refusal = as_caller_error(error, "idempotency", time_limit=0)
+                result = ExecutionResult(
+                    data=None, errors=[GraphQLError(refusal.message, extensions=refusal.extensions)]
+                )
+                _set_status(result, sub_response)
+                return result
+            if isinstance(outcome, idempotency.Replay):
+                request.state.replayed = outcome.response
+                sub_response.headers["Idempotent-Replayed"] = "true"
+                if outcome.status_code:
+                    sub_response.status_code = outcome.status_code
+                return ExecutionResult(data=None, errors=None)
+            held = context.idempotency = outcome
+        limit = context.settings.request_timeout.total_seconds()
+        try:
+            async with asyncio.timeout(limit):
+                result = await super().execute_single(
+                    request, request_adapter, sub_response, context, root_value, request_data
+                )
+        except TimeoutError:
+            timeout = time_limit_exceeded(limit)
+            result = ExecutionResult(
+                data=None, errors=[GraphQLError(timeout.message, extensions=timeout.extensions)]
+            )
+        _set_status(result, sub_response)
+        if held is not None:
+            answer = await self.process_result(request, result)
+            try:
+                await idempotency.finish(
+                    context.sessions, held, dict(answer), sub_response.status_code
+                )
+            except Exception:  # the database went away: the key stays claimed until stale
+                logger.warning("could not store the answer of an idempotent request")
+        return result
+
+    async def _mutation_text(
+        self, context: RequestContext, request_data: GraphQLRequestData
+    ) -> str | None:
+        """The document text when the request runs a mutation (idempotency keys apply to
+        mutations only); None otherwise, or when the document cannot be read (execution will
+        say why)."""
+        text = request_data.query
+        if text is None and (digest := requested_hash(request_data.extensions)):
+            try:
+                text = await context.documents.body(digest)
+            except Exception:
+                return None
+        if not text:
+            return None
+        try:
+            document = parse(text, no_location=True, max_tokens=context.settings.max_tokens)
+        except GraphQLError:
+            return None
+        operation = get_operation_ast(document, request_data.operation_name)
+        if operation is None or operation.operation is not OperationType.MUTATION:
+            return None
+        return text
 
     async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
         """Sign in a WebSocket that sent no credentials in its headers from its connection_init
@@ -127,6 +271,12 @@ class CareGraphGraphQL(GraphQL[RequestContext, None]):
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
+        replayed = (
+            getattr(request.state, "replayed", None) if isinstance(request, Request) else None
+        )
+        if replayed is not None:
+            replay: GraphQLHTTPResponse = replayed
+            return replay
         response = await super().process_result(request, result)
         if _is_request_error(result):
             response.pop("data", None)
@@ -148,13 +298,25 @@ class CareGraphGraphQL(GraphQL[RequestContext, None]):
         return response
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if _wants_graphiql(scope):
+        if _wants_graphiql(scope) and not scope["app"].state.settings.production:
             # The page is static code with no data; it signs in with the token the user gives
             # it, so it is served before authentication.
             await HTMLResponse(GRAPHIQL_HTML)(scope, receive, send)
             return
+        if scope["type"] == "http":
+            receive = _limit_body(receive, scope["app"].state.settings.max_body_bytes)
         try:
             await super().__call__(scope, receive, send)
+        except BodyTooLarge:
+            maximum = scope["app"].state.settings.max_body_bytes
+            too_large = LimitExceeded(
+                f"the request body is larger than {maximum} bytes",
+                limit="bodyBytes",
+                maximum=maximum,
+            )
+            await JSONResponse(_error_body(too_large), status_code=413, media_type=JSON)(
+                scope, receive, send
+            )
         except CareGraphError as error:  # raised while building the context, e.g. a bad token
             await _audit_refusal(scope, error)
             body = {"errors": [{"message": error.message, "extensions": error.extensions}]}
@@ -164,6 +326,40 @@ class CareGraphGraphQL(GraphQL[RequestContext, None]):
                 await response(scope, receive, send)
             else:
                 await send({"type": "websocket.close", "code": 4401, "reason": error.message})
+        except Exception as error:  # e.g. the database went away while signing the caller in
+            refusal = as_caller_error(error, "request", time_limit=0)
+            if scope["type"] != "http":
+                await send({"type": "websocket.close", "code": 1011, "reason": refusal.message})
+                return
+            code = STATUS_BY_CODE.get(refusal.code, status.HTTP_500_INTERNAL_SERVER_ERROR)
+            headers = (
+                {"Retry-After": str(refusal.extensions["retryAfter"])}
+                if ("retryAfter" in refusal.extensions)
+                else None
+            )
+            await JSONResponse(
+                _error_body(refusal), status_code=code, media_type=JSON, headers=headers
+            )(scope, receive, send)
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        """Strawberry answers a malformed HTTP request in plain text; callers get JSON with a
+        code like every other error."""
+        try:
+            return await super().run(request, context, root_value)
+        except HTTPException as error:
+            code = CODE_BY_STATUS.get(error.status_code, "BAD_REQUEST")
+            body = {"errors": [{"message": error.reason, "extensions": {"code": code}}]}
+            return JSONResponse(body, status_code=error.status_code, media_type=JSON)
+
+
+def _set_status(result: ExecutionResult, sub_response: Response) -> None:
+    for error in result.errors or []:
+        code = (error.extensions or {}).get("code")
+        if code in STATUS_BY_CODE:
+            sub_response.status_code = STATUS_BY_CODE[code]
+            if retry_after := (error.extensions or {}).get("retryAfter"):
+                sub_response.headers["Retry-After"] = str(retry_after)
+            return
 
 
 async def _audit_refusal(scope: Any, error: CareGraphError) -> None:

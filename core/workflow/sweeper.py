@@ -14,7 +14,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core import models
+from core import idempotency, models
+from core.limits.rate_limits import prune_usage
 from core.notifications import prune
 from core.settings import Settings
 from core.workflow import deadlines
@@ -93,6 +94,9 @@ async def sweep(
                 logger.error("alert rule %s failed: %s", name, type(error).__name__)
                 result.failed_rules.append(name)
         await prune(session)
+        # the request-hardening tables' expired rows (docs/operations.md)
+        await idempotency.prune(session, settings.idempotency_retention)
+        await prune_usage(session, settings.rate_limit_window)
     return result
 
 
