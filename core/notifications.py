@@ -7,17 +7,19 @@ its local subscribers. Payloads carry record ids only; each subscriber reads the
 its own policies and scope, so a notification never carries data to someone not allowed it.
 
 Outbox ids come from a sequence and transactions commit in any order, so the hub does not read
-"ids above the last one seen": it reads a recent time window and skips the ids it delivered.
+"ids above the last one seen": it reads from a window before its previous read and skips the ids
+it delivered. After the database was away, the first read reaches back to the last good one, so
+what was written meanwhile (by processes that kept a connection) is still delivered. A client
+that lost its WebSocket resubscribes with `since` and is replayed what it missed (`history`).
 """
 
 import asyncio
 import contextlib
 import logging
-import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, text
@@ -32,6 +34,7 @@ WINDOW = timedelta(minutes=2)
 POLL_SECONDS = 5.0
 QUEUE_LIMIT = 1000
 RETENTION = timedelta(days=7)
+REPLAY_LIMIT = 1000  # the most notifications one resubscription replays
 logger = logging.getLogger("caregraph.notifications")
 
 
@@ -64,7 +67,8 @@ class NotificationHub:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
         self._queues: dict[str, set[asyncio.Queue[Delivery]]] = defaultdict(set)
-        self._delivered: dict[int, float] = {}
+        self._delivered: dict[int, datetime] = {}  # id → created_at, until out of every window
+        self._last_read: datetime | None = None
         self._primed = False
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
@@ -92,26 +96,46 @@ class NotificationHub:
             for topic in names:
                 self._queues[topic].discard(queue)
 
+    async def history(self, topics: Iterable[str], since: datetime) -> list[Delivery]:
+        """Notifications of `topics` written after `since` (within the retention), oldest
+        first, for a subscriber catching up after a lost connection."""
+        async with self._sessions() as session:
+            rows = (
+                await session.execute(
+                    select(Notification.id, Notification.topic, Notification.payload)
+                    .where(Notification.topic.in_(list(topics)), Notification.created_at > since)
+                    .order_by(Notification.id)
+                    .limit(REPLAY_LIMIT)
+                )
+            ).all()
+        return [Delivery(row_id, topic, payload) for row_id, topic, payload in rows]
+
     async def _read_new(self) -> None:
         async with self._lock:  # a NOTIFY and the poll may arrive together
             async with self._sessions() as session:
+                now = (await session.execute(select(func.now()))).scalar_one()
+                horizon = min(now, self._last_read or now) - WINDOW
                 rows = (
                     await session.execute(
-                        select(Notification.id, Notification.topic, Notification.payload)
-                        .where(Notification.created_at > func.now() - WINDOW)
+                        select(
+                            Notification.id,
+                            Notification.topic,
+                            Notification.payload,
+                            Notification.created_at,
+                        )
+                        .where(Notification.created_at > horizon)
                         .order_by(Notification.id)
                     )
                 ).all()
-            now = time.monotonic()
-            for row_id, topic, payload in rows:
+            for row_id, topic, payload, created_at in rows:
                 if row_id in self._delivered:
                     continue
-                self._delivered[row_id] = now
+                self._delivered[row_id] = created_at
                 if self._primed:  # rows older than this process are not news to it
                     self._fan_out(Delivery(row_id, topic, payload))
             self._primed = True
-            horizon = now - 2 * WINDOW.total_seconds()
-            for row_id in [key for key, seen in self._delivered.items() if seen < horizon]:
+            self._last_read = now
+            for row_id in [key for key, at in self._delivered.items() if at <= horizon]:
                 del self._delivered[row_id]
 
     def _fan_out(self, delivery: Delivery) -> None:

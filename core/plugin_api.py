@@ -49,7 +49,7 @@ from core.graphql.filters import region_condition
 from core.graphql.global_ids import decode_global_id, encode_global_id, not_found
 from core.graphql.loaders import batch_many_per_key, batch_one_per_key
 from core.graphql.pagination import CountedConnection, PageArguments, SortKey, fetch_page
-from core.graphql.subscriptions import deliveries
+from core.graphql.subscriptions import ReplaySince, deliveries
 from core.graphql.types import (
     Case,
     CaseEvent,
@@ -133,6 +133,7 @@ __all__ = [
     "Plugin",
     "RecordNode",
     "Region",
+    "ReplaySince",
     "RequestContext",
     "SortKey",
     "Through",

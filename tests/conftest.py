@@ -76,6 +76,8 @@ def start_server(
         **os.environ,
         "DATABASE_URL": plain_url(database_url),
         "CAREGRAPH_JWT_SECRET": TEST_JWT_SECRET,
+        # Tests share a few user ids; the rate-limit tests start servers with their own limits.
+        "CAREGRAPH_RATE_LIMIT_POINTS": "0",
         **(extra_env or {}),
     }
     log = tempfile.NamedTemporaryFile(  # noqa: SIM115  (closed with the process)

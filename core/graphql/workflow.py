@@ -17,7 +17,7 @@ from core.errors import Forbidden
 from core.graphql.context import Info
 from core.graphql.global_ids import decode_global_id, encode_global_id, not_found
 from core.graphql.pagination import CountedConnection, PageArguments, SortKey, fetch_page
-from core.graphql.subscriptions import deliveries
+from core.graphql.subscriptions import ReplaySince, deliveries
 from core.graphql.types import Case, CaseEvent, Child, Organization, Region, or_none
 from core.graphql.unit_of_work import unit_of_work
 from core.services import validation
@@ -369,8 +369,10 @@ class WorkflowSubscription:
         description="Cases referred or assigned to your organisation, as it happens "
         "(转介/指派通知)."
     )
-    async def case_assigned(self, info: Info) -> AsyncGenerator[CaseAssignmentNotice, None]:
-        async for delivery in deliveries(info, steps.CASE_ASSIGNED_TOPIC):
+    async def case_assigned(
+        self, info: Info, since: ReplaySince = None
+    ) -> AsyncGenerator[CaseAssignmentNotice, None]:
+        async for delivery in deliveries(info, steps.CASE_ASSIGNED_TOPIC, since=since):
             organization_id = info.context.caller.organization_id
             if organization_id is None or delivery.payload["organization_id"] != organization_id:
                 continue
@@ -389,8 +391,10 @@ class WorkflowSubscription:
         description="Alerts addressed to your organisation or your department in your "
         "region, as they are raised (预警推送)."
     )
-    async def alert_raised(self, info: Info) -> AsyncGenerator[Alert, None]:
-        async for delivery in deliveries(info, ALERT_RAISED_TOPIC):
+    async def alert_raised(
+        self, info: Info, since: ReplaySince = None
+    ) -> AsyncGenerator[Alert, None]:
+        async for delivery in deliveries(info, ALERT_RAISED_TOPIC, since=since):
             key = uuid.UUID(delivery.payload["alert_id"])
             async with info.context.session() as session:
                 row = await session.scalar(_alerts_for(info).where(models.Alert.id == key))

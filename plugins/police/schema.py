@@ -16,6 +16,7 @@ from core.plugin_api import (
     CountedConnection,
     Info,
     PageArguments,
+    ReplaySince,
     SortKey,
     deliveries,
     enums,
@@ -497,8 +498,10 @@ class PoliceSubscription:
         description="Compulsory reports as they are filed (强制报告推送): those placed in your "
         "region or routed to your station, that you may see. Police plugin."
     )
-    async def compulsory_report_filed(self, info: Info) -> AsyncGenerator[CompulsoryReport, None]:
-        async for delivery in deliveries(info, services.REPORT_FILED):
+    async def compulsory_report_filed(
+        self, info: Info, since: ReplaySince = None
+    ) -> AsyncGenerator[CompulsoryReport, None]:
+        async for delivery in deliveries(info, services.REPORT_FILED, since=since):
             key = uuid.UUID(delivery.payload["report_id"])
             async with info.context.session() as session:
                 row = await session.scalar(
