@@ -520,7 +520,7 @@ def documents_register(
     by: Annotated[str, typer.Option(help="Who registers them (kept with each).")] = "cli",
 ) -> None:
     """Register documents so that callers required to send registered documents only (in
-    production, everyone the policy does not grant `Document.unregistered, send`) may run
+    production, everyone the policy does not grant `Document.unregistered, execute`) may run
     them, by text or by `documentId: "sha256:<hash>"`."""
     from core.errors import ValidationFailed
     from core.trusted_documents import read_documents, register

@@ -7,7 +7,7 @@ itself, which is recognised by its hash.
 
 In production mode a caller may send a document nobody registered only when the policy grants
 one of their subjects (`department:role`, or `apikey:<name>` for an API key)
-`Document.unregistered, send`; by default nobody is granted it (deny by default).
+`Document.unregistered, execute`; by default nobody is granted it (deny by default).
 """
 
 import hashlib
@@ -39,7 +39,7 @@ from core.graphql.error_masking import as_caller_error
 from core.models import Base
 
 UNREGISTERED_OBJECT = "Document.unregistered"
-UNREGISTERED_ACTION = "send"
+UNREGISTERED_ACTION = "execute"
 HASH_PREFIX = "sha256:"
 CACHE_LIMIT = 10_000
 
@@ -238,7 +238,7 @@ class DocumentRegistry:
 
 def must_send_registered(context: Any) -> bool:
     """Whether this caller may send only registered documents: in production, unless the
-    policy grants one of their subjects `Document.unregistered, send`."""
+    policy grants one of their subjects `Document.unregistered, execute`."""
     if not context.settings.production:
         return False
     access = context.access
