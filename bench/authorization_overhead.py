@@ -93,7 +93,12 @@ async def run(children: int, rounds: int) -> dict[str, Any]:
         await seed_children(engine, children, seed=7)
         await engine.dispose()
         settings = Settings.model_validate(
-            {"database_url": plain_url(url), "CAREGRAPH_JWT_SECRET": TEST_JWT_SECRET}
+            {
+                "database_url": plain_url(url),
+                "CAREGRAPH_JWT_SECRET": TEST_JWT_SECRET,
+                # measured: authorization; not measured: the rate limit running out mid-run
+                "CAREGRAPH_RATE_LIMIT_POINTS": 0,
+            }
         )
         on = create_app(settings=settings, plugins=plugins, database_url=url)
         off = create_app(settings=settings, plugins=plugins, database_url=url, authorization=False)
