@@ -749,13 +749,23 @@ def dummy_literal(graphql_type: Any, where: str) -> str:
     return DUMMY_SCALARS[graphql_type.name]
 
 
+def is_connection(graphql_type: Any) -> bool:
+    named = get_named_type(graphql_type)
+    return isinstance(named, GraphQLObjectType) and {"edges", "pageInfo"} <= named.fields.keys()
+
+
 def root_call(schema: GraphQLSchema, root: str, name: str) -> str:
     definition = object_type(schema, root).fields[name]
-    arguments = ", ".join(
+    parts = [
         f"{arg}: {dummy_literal(a.type, f'{root}.{name}({arg})')}"
         for arg, a in definition.args.items()
         if is_required_argument(a)
-    )
+    ]
+    if is_connection(definition.type):
+        # Every connection must say how many nodes it wants, or the request is refused (with
+        # VALIDATION_FAILED on `first`) before authorization is even asked.
+        parts.append("first: 1")
+    arguments = ", ".join(parts)
     call = f"{name}({arguments})" if arguments else name
     if is_composite_type(get_named_type(definition.type)):
         call += " { __typename }"

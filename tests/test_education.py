@@ -678,7 +678,7 @@ async def test_home_school_contacts_out_of_scope_or_by_other_departments(
     client.token = token_for("police", "officer", region_code=CITY)
     body = await client.execute(RECORD_CONTACT, {"input": contact_input(pupil["child"])})
     assert code_and_field(body) == ("FORBIDDEN", None)
-    body = await client.execute(NEEDING_CONTACT, {"school": CONTACTS.id})
+    body = await client.execute(NEEDING_CONTACT, {"school": CONTACTS.id, "first": 100})
     assert code_and_field(body) == ("FORBIDDEN", None)
     assert await rows_in(db, "education_home_school_contacts") == before
     for department, role in (
@@ -765,7 +765,7 @@ async def test_bad_pupils_needing_contact_arguments_are_refused(
     if "school" in variables:
         variables["school"] = schools.get(variables["school"], variables["school"])
     client.token = CONTACTS.teacher() if token == "teacher" else education_admin()
-    body = await client.execute(NEEDING_CONTACT, variables)
+    body = await client.execute(NEEDING_CONTACT, {"first": 100, **variables})
     assert code_and_field(body) == (code, field)
 
 
@@ -1086,8 +1086,8 @@ async def test_dropout_risks_list_pupils_at_risk_with_their_reasons(
 
 async def test_a_malformed_school_id_is_refused_by_the_lists(client: GraphQLClient) -> None:
     client.token = DROPOUTS.teacher()
-    for document in (DROPOUT_RISKS, HOMES_OF):
-        body = await client.execute(document, {"school": MISSING_CHILD})
+    for document, page in ((DROPOUT_RISKS, {"first": 100}), (HOMES_OF, {})):
+        body = await client.execute(document, {"school": MISSING_CHILD, **page})
         assert code_and_field(body) == ("VALIDATION_FAILED", "schoolId")
 
 

@@ -300,7 +300,7 @@ mutation($input: AddYouthLeagueRecordInput!) {
 CHILD_RECORDS = """
 query($id: ID!) { child(id: $id) { name youthLeagueRecords { recordedOn note } } }
 """
-COUNT = "{ youthLeagueRecords { totalCount edges { node { note } } } }"
+COUNT = "{ youthLeagueRecords(first: 100) { totalCount edges { node { note } } } }"
 
 
 async def test_use_it_disable_it_and_enable_it_again(

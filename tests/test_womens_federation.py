@@ -607,7 +607,7 @@ async def test_staff_record_guidance_sessions_seen_by_home_and_by_guardian(
     region = await client.data(GUIDANCE_SESSIONS, {"region": VILLAGE, "first": 100})
     assert session["id"] in [e["node"]["id"] for e in region["guidanceSessions"]["edges"]]
     body = await client.execute(
-        GUIDANCE_SESSIONS, {"since": TODAY.isoformat(), "until": "2020-01-01"}
+        GUIDANCE_SESSIONS, {"since": TODAY.isoformat(), "until": "2020-01-01", "first": 10}
     )
     assert error_of(body)["extensions"] == {"code": "VALIDATION_FAILED", "field": "until"}
 
