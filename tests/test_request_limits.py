@@ -167,3 +167,27 @@ async def _waiting_statements(connection: asyncpg.Connection) -> int:
             return 0
         await asyncio.sleep(0.1)
     return int(count)
+
+
+async def test_fragments_spreading_each_other_twice_are_measured_not_expanded(
+    client: GraphQLClient,
+) -> None:
+    # Each fragment spreads the next twice: expanded, 2^50 selections; as execution merges
+    # them, one per level. Answered at once, not after the heat death of the server.
+    chain = "\n".join(
+        f"fragment F{i} on Query {{ ...F{i + 1} ... on Query {{ ...F{i + 1} }} }}"
+        for i in range(50)
+    )
+    flat = await client.execute("{ ...F0 }\n" + chain + "\nfragment F50 on Query { me { userId } }")
+    assert flat["data"] == {"me": {"userId": "tester"}}
+    # Doubling through a field at each level runs into the depth limit instead.
+    nested = "\n".join(
+        f"fragment R{i} on Region {{ parent {{ ...R{i + 1} }} up: parent {{ ...R{i + 1} }} }}"
+        for i in range(40)
+    )
+    body = await client.execute(
+        "{ regions(first: 1) { edges { node { ...R0 } } } }\n"
+        + nested
+        + "\nfragment R40 on Region { code }"
+    )
+    assert error_of(body)["extensions"]["code"] == "LIMIT_EXCEEDED"

@@ -106,8 +106,12 @@ class _Walk:
         multiplier: int,
         depth: int,
         in_connection: bool,
+        spread: set[str] | None = None,
     ) -> None:
-        spread: set[str] = set()  # as execution does, a fragment counts once per selection set
+        # As execution does, a fragment counts once per field's selection, however often and
+        # however deep in inline fragments it is spread there: else fragments spreading each
+        # other twice would make the walk itself exponential.
+        spread = set() if spread is None else spread
         for selection in selections.selections:
             if isinstance(selection, FieldNode):
                 self.field(selection, parent, multiplier, depth, in_connection)
@@ -119,7 +123,12 @@ class _Walk:
                 )
                 if condition is not None:
                     self.selection_set(
-                        selection.selection_set, condition, multiplier, depth, in_connection
+                        selection.selection_set,
+                        condition,
+                        multiplier,
+                        depth,
+                        in_connection,
+                        spread,
                     )
             elif isinstance(selection, FragmentSpreadNode):
                 name = selection.name.value
@@ -130,7 +139,12 @@ class _Walk:
                 condition = self.schema.get_type(fragment.type_condition.name.value)
                 if condition is not None:
                     self.selection_set(
-                        fragment.selection_set, condition, multiplier, depth, in_connection
+                        fragment.selection_set,
+                        condition,
+                        multiplier,
+                        depth,
+                        in_connection,
+                        spread,
                     )
 
     def field(
