@@ -6,12 +6,13 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.extensions import SchemaExtension
 
 from core.audit import trail
 from core.identity import Caller
+from core.models import Case
 
 logger = logging.getLogger("caregraph.audit")
 
@@ -132,9 +133,22 @@ def touched_records(session: AsyncSession) -> tuple[set[str], set[str]]:
     return touched, children
 
 
+async def add_children_of_cases(session: AsyncSession) -> None:
+    """A step on a case (a follow-up, an assessment) writes records that name the case, not the
+    child: the entry names the case's child too, so that an auditor searching by child finds
+    every step taken about them."""
+    cases: set[Any] = session.info.get("audit_cases", set())
+    if not cases:
+        return
+    _, children = touched_records(session)
+    rows = await session.scalars(select(Case.child_id).where(Case.id.in_(cases)))
+    children.update(str(child_id) for child_id in rows)
+
+
 def track_writes(session: AsyncSession) -> None:
     """Collect, at every flush, the records the session writes (for the mutation's entry)."""
     touched, children = touched_records(session)
+    cases: set[Any] = session.info.setdefault("audit_cases", set())
 
     def collect(sync_session: Any, flush_context: Any) -> None:
         for instance in [*sync_session.new, *sync_session.dirty]:
@@ -146,6 +160,9 @@ def track_writes(session: AsyncSession) -> None:
             child_id = getattr(instance, "child_id", None)
             if child_id is not None:
                 children.add(str(child_id))
+            case_id = getattr(instance, "case_id", None)  # a timeline entry, an assignment
+            if case_id is not None:
+                cases.add(case_id)
 
     # after_flush: new records have their ids by then, and the collections still list them
     event.listen(session.sync_session, "after_flush", collect)

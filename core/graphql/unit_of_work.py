@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.audit import trail
-from core.audit.recorder import track_writes, write_entries
+from core.audit.recorder import add_children_of_cases, track_writes, write_entries
 from core.errors import CareGraphError, Conflict
 from core.graphql.context import Info
 from core.idempotency import mark_written
@@ -61,6 +61,7 @@ async def unit_of_work(info: Info) -> AsyncIterator[AsyncSession]:
             await session.flush()
             if info.context.idempotency is not None:
                 await mark_written(session, info.context.idempotency)
+            await add_children_of_cases(session)
             await trail.append(session, _entry(info, trail.SUCCESS, session, None))
     except IntegrityError:
         error: CareGraphError = Conflict(

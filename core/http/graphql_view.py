@@ -15,7 +15,7 @@ from cross_web import HTTPException
 from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette import status
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -326,6 +326,8 @@ class CareGraphGraphQL(GraphQL[RequestContext, None]):
                 await response(scope, receive, send)
             else:
                 await send({"type": "websocket.close", "code": 4401, "reason": error.message})
+        except ClientDisconnect:  # the caller gave up while sending: nobody to answer
+            return
         except Exception as error:  # e.g. the database went away while signing the caller in
             refusal = as_caller_error(error, "request", time_limit=0)
             if scope["type"] != "http":
