@@ -6,11 +6,14 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from graphql import GraphQLError
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 
 from core.audit import trail
+from core.graphql.error_masking import as_caller_error
 from core.identity import Caller
 from core.models import Case
 
@@ -108,7 +111,12 @@ async def write_entries(
 
 
 class AuditReads(SchemaExtension):
-    """After each operation, write what it read and was refused, even when it failed later."""
+    """After each operation, write what it read and was refused, even when it failed later.
+
+    If the entries cannot be written (the database went away meanwhile), a query's answer is
+    withheld: sensitive data is not served unrecorded. A mutation's answer is still given, as
+    its changes are committed, with the entry that records them and the fields it wrote.
+    """
 
     async def on_operation(self) -> AsyncIterator[None]:
         yield
@@ -123,7 +131,26 @@ class AuditReads(SchemaExtension):
                     audit.operation = self.execution_context.operation_type.value
                 except RuntimeError:  # the document did not parse
                     audit.operation = None
-        await write_entries(context.sessions, audit.entries())
+        try:
+            await write_entries(context.sessions, audit.entries())
+        except Exception as error:
+            self._withhold_unrecorded(error)
+
+    def _withhold_unrecorded(self, error: Exception) -> None:
+        execution = self.execution_context
+        try:
+            is_mutation = execution.operation_type is OperationType.MUTATION
+        except RuntimeError:
+            is_mutation = False
+        if is_mutation:
+            logger.warning("the reads of a committed mutation could not be recorded")
+            return
+        limit = execution.context.settings.request_timeout.total_seconds()
+        refusal = as_caller_error(error, "audit of reads", time_limit=limit)
+        result = execution.result
+        if result is not None:  # changed in place: strawberry returns this very object
+            result.data = None
+            result.errors = [GraphQLError(refusal.message, extensions=refusal.extensions)]
 
 
 def touched_records(session: AsyncSession) -> tuple[set[str], set[str]]:

@@ -29,7 +29,7 @@ from core.audit import trail
 from core.audit.recorder import write_entries
 from core.errors import CareGraphError, LimitExceeded
 from core.graphql.context import RequestContext
-from core.graphql.error_masking import as_caller_error, time_limit_exceeded
+from core.graphql.error_masking import as_caller_error, mask, time_limit_exceeded
 from core.http.graphiql import GRAPHIQL_HTML
 from core.trusted_documents import requested_hash
 
@@ -219,6 +219,8 @@ class CareGraphGraphQL(GraphQL[RequestContext, None]):
             result = ExecutionResult(
                 data=None, errors=[GraphQLError(timeout.message, extensions=timeout.extensions)]
             )
+        if result.errors:  # a safety net: an error that escaped an extension is masked here
+            result.errors = [mask(error, time_limit=limit) for error in result.errors]
         _set_status(result, sub_response)
         if held is not None:
             answer = await self.process_result(request, result)
@@ -355,6 +357,10 @@ class CareGraphGraphQL(GraphQL[RequestContext, None]):
 
 
 def _set_status(result: ExecutionResult, sub_response: Response) -> None:
+    """429, 503, 409 or 422 when the request produced nothing; an answer with data is a 200
+    whatever its field errors (a committed mutation must not look like one to retry)."""
+    if result.data and any(value is not None for value in result.data.values()):
+        return
     for error in result.errors or []:
         code = (error.extensions or {}).get("code")
         if code in STATUS_BY_CODE:
