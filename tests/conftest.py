@@ -176,9 +176,12 @@ async def client(server: str) -> AsyncIterator[GraphQLClient]:
 _sequence = itertools.count(1)
 
 
-def new_id_number(birth_date: date, sex: Sex, address_code: str = "512099") -> str:
-    """A valid resident ID number no other test uses."""
-    return make_resident_id(address_code, birth_date, next(_sequence) % 500, sex)
+def new_id_number(birth_date: date, sex: Sex, address_code: str | None = None) -> str:
+    """A valid resident ID number no other test uses: an order code has 500 values per birth
+    date and sex, so the default address code moves on (5120 99, 98, …) every 500 numbers."""
+    number = next(_sequence)
+    address_code = address_code or f"5120{99 - number // 500 % 90:02d}"
+    return make_resident_id(address_code, birth_date, number % 500, sex)
 
 
 def settings_for(database_url: str) -> Settings:
