@@ -232,3 +232,33 @@ def test_api_keys_are_only_created_for_known_roles(database_url: str) -> None:
     )  # fmt: skip
     assert refused.returncode == 2
     assert "unknown role polise:officer" in refused.stderr
+
+
+async def test_a_query_whose_reads_cannot_be_recorded_is_not_answered(
+    client: GraphQLClient, db: asyncpg.Connection
+) -> None:
+    """Sensitive data is never served unrecorded: when the entry cannot be written, the
+    caller gets an error instead of the data."""
+    village = await a_village(client)
+    child = await register_child(client, village)
+    user = "unrecordable-reader"
+    await db.execute(
+        f"""
+        CREATE FUNCTION refuse_entry() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'no room in the audit trail'; END $$;
+        CREATE TRIGGER refuse_entry BEFORE INSERT ON audit_entries FOR EACH ROW
+        WHEN (NEW.user_id = '{user}') EXECUTE FUNCTION refuse_entry();
+        """
+    )
+    try:
+        reader = GraphQLClient(client.http, token_for("civil_affairs", "admin", user_id=user))
+        response = await reader.post(ID_NUMBER, {"id": child["id"]})
+    finally:
+        await db.execute(
+            "DROP TRIGGER refuse_entry ON audit_entries; DROP FUNCTION refuse_entry();"
+        )
+    body = response.json()
+    assert body.get("data") is None
+    assert error_of(body)["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    assert child["idNumber"] not in response.text
+    assert "audit" not in response.text  # the database's message stays in the server
