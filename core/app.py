@@ -115,7 +115,8 @@ def create_app(
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
-            Route("/graphql", graphql_app, methods=["GET", "POST"]),
+            # every method reaches the view, which refuses the others with a JSON error
+            Route("/graphql", graphql_app, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
             WebSocketRoute("/graphql", graphql_app),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],

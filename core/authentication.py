@@ -77,6 +77,9 @@ def caller_from_claims(claims: Mapping[str, Any]) -> Caller:
     for name in ("dept", "role"):
         if not isinstance(claims.get(name), str) or not claims[name]:
             raise Unauthenticated(f"the token has no {name!r} claim")
+    for name in ("org", "region"):
+        if claims.get(name) is not None and not isinstance(claims[name], str):
+            raise Unauthenticated(f"the token's {name!r} claim must be a string")
     return Caller(
         user_id=str(claims["sub"]),
         department=claims["dept"],

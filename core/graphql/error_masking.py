@@ -16,7 +16,8 @@ from graphql import GraphQLError
 from sqlalchemy import exc as sa_exc
 from strawberry.extensions import SchemaExtension
 
-from core.errors import CareGraphError, LimitExceeded, ServiceUnavailable
+from core.errors import CareGraphError, LimitExceeded, ServiceUnavailable, ValidationFailed
+from core.graphql.variable_paths import argument_paths, input_path
 
 logger = logging.getLogger("caregraph.errors")
 
@@ -98,21 +99,51 @@ def as_caller_error(error: BaseException, where: str, *, time_limit: float) -> C
         return time_limit_exceeded(time_limit)
     if database_unavailable(error):
         return unavailable()
+    if isinstance(error, RecursionError):
+        return ValidationFailed("an input nests too deeply")
+    if any(isinstance(cause, asyncpg.DataError) for cause in _causes(error)):
+        # e.g. a date beyond what PostgreSQL stores: the input's fault, said without its value
+        return ValidationFailed("a value is outside what can be stored (a date, a number)")
     error_id = log_internal(error, where)
     internal = CareGraphError(f"Internal error (error id {error_id}). It has been logged.")
     internal.extensions["errorId"] = error_id
     return internal
 
 
+# graphql-core's messages for variable values (bad input), as opposed to a document that uses
+# its variables wrongly (an invalid document).
+BAD_VARIABLE_VALUE = re.compile(
+    r"^Variable '\$(?P<name>\w+)' (?:(?:got|has) invalid value"
+    r"|of required type .* was not provided|of non-null type .* must not be null)"
+)
+VALUE_PATH = re.compile(
+    r"invalid value(?: .*?)? at (?:'(?P<quoted>[^']+)'|(?P<dotted>[.\[][^:;]*))"
+)
+
+
 def request_error_code(error: GraphQLError) -> str:
     if error.message.startswith("Syntax Error"):
         return "GRAPHQL_PARSE_FAILED"
-    if error.message.startswith("Variable '$") or "got invalid value" in error.message:
+    if BAD_VARIABLE_VALUE.match(error.message) or "got invalid value" in error.message:
         return "VALIDATION_FAILED"
     return "GRAPHQL_VALIDATION_FAILED"
 
 
-def _request_error(error: GraphQLError) -> GraphQLError:
+def _bad_variable_field(error: GraphQLError) -> str | None:
+    """The input a variable-coercion error is about: `input.alertId`, or the variable."""
+    match = BAD_VARIABLE_VALUE.match(error.message)
+    if match is None:
+        return None
+    path = VALUE_PATH.search(error.message)
+    if path is None:
+        return match.group("name")
+    if path.group("quoted"):
+        return path.group("quoted")
+    dotted = path.group("dotted").replace("[", ".").replace("]", "")
+    return match.group("name") + dotted
+
+
+def _request_error(error: GraphQLError, variable_paths: dict[str, str]) -> GraphQLError:
     """A parse, validation or coercion error, with its code; the parser's token limit is
     reported as the limit it is."""
     if error.extensions and "code" in error.extensions:
@@ -123,14 +154,21 @@ def _request_error(error: GraphQLError) -> GraphQLError:
             f"the document has more than {maximum} tokens", limit="tokens", maximum=maximum
         )
         return GraphQLError(refusal.message, extensions=refusal.extensions)
-    error.extensions = {**(error.extensions or {}), "code": request_error_code(error)}
+    code = request_error_code(error)
+    extensions: dict[str, object] = {**(error.extensions or {}), "code": code}
+    if code == "VALIDATION_FAILED" and (field := _bad_variable_field(error)):
+        extensions["field"] = input_path(field, variable_paths)
+    error.extensions = extensions
     return error
 
 
-def mask(error: GraphQLError, *, time_limit: float) -> GraphQLError:
+def mask(
+    error: GraphQLError, *, time_limit: float, variable_paths: dict[str, str] | None = None
+) -> GraphQLError:
     original = error.original_error
     if original is None or isinstance(original, GraphQLError):
-        return _request_error(error)  # raised by the GraphQL layer itself: safe to show
+        # raised by the GraphQL layer itself: safe to show
+        return _request_error(error, variable_paths or {})
     if isinstance(original, CareGraphError):
         return error
     refusal = as_caller_error(
@@ -147,4 +185,7 @@ class MaskInternalErrors(SchemaExtension):
         result = self.execution_context.result
         if result is not None and result.errors:
             time_limit = self.execution_context.context.settings.request_timeout.total_seconds()
-            result.errors = [mask(error, time_limit=time_limit) for error in result.errors]
+            paths = argument_paths(self.execution_context.graphql_document)
+            result.errors = [
+                mask(error, time_limit=time_limit, variable_paths=paths) for error in result.errors
+            ]

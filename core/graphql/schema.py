@@ -20,6 +20,7 @@ from strawberry.types.field import StrawberryField
 from core.audit.recorder import AuditReads
 from core.authorization.enforcement import Authorize
 from core.graphql.error_masking import MaskInternalErrors
+from core.graphql.scalars import SCALAR_OVERRIDES
 from core.limits.enforcement import EnforceRequestLimits
 from core.observability import OperationTelemetry
 from core.plugin_api import Plugin
@@ -167,6 +168,7 @@ def build_schema(plugins: Iterable[Plugin], *, authorize: bool = True) -> CareGr
             mutation=mutation,
             subscription=subscription,
             types=[t for p in plugins for t in p.types],
+            scalar_overrides=SCALAR_OVERRIDES,
             extensions=[
                 OperationTelemetry,
                 MaskInternalErrors,

@@ -30,6 +30,7 @@ from core.audit.recorder import write_entries
 from core.errors import CareGraphError, LimitExceeded
 from core.graphql.context import RequestContext
 from core.graphql.error_masking import as_caller_error, mask, time_limit_exceeded
+from core.graphql.storable_text import lone_surrogate_in
 from core.http.graphiql import GRAPHIQL_HTML
 from core.trusted_documents import requested_hash
 
@@ -157,6 +158,12 @@ class CareGraphGraphQL(GraphQL[RequestContext, None]):
             data = await super().parse_http_body(request)
         except (AttributeError, TypeError):
             raise HTTPException(400, "the request body must be a JSON object") from None
+        except (RecursionError, ValueError):  # nested too deep, a number too long, not JSON
+            raise HTTPException(400, "the request body is not JSON this server reads") from None
+        if isinstance(data, GraphQLRequestData) and lone_surrogate_in(
+            [data.query, data.operation_name, data.extensions]
+        ):
+            raise HTTPException(400, "the request holds text that is not valid Unicode")
         if isinstance(data, GraphQLRequestData) and data.query is None:
             # A trusted document sent by id (GraphQL over HTTP's `documentId`) travels on as
             # an extension, where the TrustedDocuments extension looks for it.

@@ -15,6 +15,7 @@ from strawberry.schema.schema import validate_document
 
 from core.errors import RateLimited
 from core.graphql.error_masking import as_caller_error
+from core.graphql.storable_text import check_storable
 from core.limits.rate_limits import Allowance
 from core.limits.request_cost import RequestCost, RequestLimits, measure
 from core.settings import Settings
@@ -80,6 +81,7 @@ class EnforceRequestLimits(SchemaExtension):
         context = execution.context
         settings: Settings = context.settings
         assert execution.graphql_document is not None
+        check_storable(execution.graphql_document, execution.variables)
         self.cost = measure(
             execution.schema._schema,
             execution.graphql_document,
