@@ -12,6 +12,7 @@ from typing import Any
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
+from strawberry.types import ExecutionContext
 
 from core.errors import RateLimited
 from core.graphql.error_masking import as_caller_error
@@ -21,6 +22,29 @@ from core.limits.request_cost import RequestCost, RequestLimits, measure
 from core.settings import Settings
 
 UNMETERED = ("pending", "system")  # not yet signed in (refused anyway), or the platform itself
+
+
+# Documents this process found valid. Validation costs as much as running a small query, and
+# portals send the same few documents all day; the schema does not change while a process runs.
+VALID_DOCUMENTS_LIMIT = 2_000
+
+
+def validated(execution: ExecutionContext) -> list[GraphQLError]:
+    """The document's validation errors; a document found valid once against this schema is
+    not validated again."""
+    assert execution.graphql_document is not None
+    schema = execution.schema
+    known: set[str] = schema.__dict__.setdefault("valid_documents", set())
+    if execution.query and execution.query in known:
+        return []
+    errors = validate_document(
+        schema._schema, execution.graphql_document, execution.validation_rules
+    )
+    if not errors and execution.query:
+        if len(known) >= VALID_DOCUMENTS_LIMIT:
+            known.clear()
+        known.add(execution.query)
+    return errors
 
 
 def limits_from(settings: Settings) -> RequestLimits:
@@ -60,9 +84,7 @@ class EnforceRequestLimits(SchemaExtension):
     async def on_validate(self) -> AsyncIterator[None]:
         execution = self.execution_context
         assert execution.graphql_document is not None
-        errors = validate_document(
-            execution.schema._schema, execution.graphql_document, execution.validation_rules
-        )
+        errors = validated(execution)
         if not errors:
             try:
                 await self._admit()

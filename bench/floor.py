@@ -1,0 +1,49 @@
+"""The raw-SQL floor: the scenarios answered by hand-written SQL through asyncpg, served over
+HTTP by Starlette and serialised to the same JSON, as a hand-built endpoint would.
+
+    python -m bench.floor --port 8100 --database-url postgresql://…
+"""
+
+import argparse
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import asyncpg
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from bench.scenarios import SCENARIOS
+
+
+def create_floor_app(database_url: str) -> Starlette:
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        app.state.pool = await asyncpg.create_pool(database_url, min_size=2, max_size=10)
+        yield
+        await app.state.pool.close()
+
+    async def answer(request: Request) -> Response:
+        scenario = SCENARIOS[request.path_params["name"]]
+        variables = await request.json()
+        data = await scenario.floor(request.app.state.pool, variables)
+        body = json.dumps({"data": data}, ensure_ascii=False, separators=(",", ":"))
+        return Response(body, media_type="application/json")
+
+    return Starlette(routes=[Route("/floor/{name}", answer, methods=["POST"])], lifespan=lifespan)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--database-url", required=True)
+    arguments = parser.parse_args()
+    app = create_floor_app(arguments.database_url)
+    uvicorn.run(app, host="127.0.0.1", port=arguments.port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()
