@@ -170,7 +170,7 @@ async def verify_and_count(
                         f"{where}; errors: {got.get('errors')}"
                     )
         after = (await client.get(statements_url)).json()["count"]
-    return (after - before) / len(graphql)
+    return float(after - before) / len(graphql)
 
 
 async def measure_size(

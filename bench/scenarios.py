@@ -43,7 +43,7 @@ def age(birth_date: date) -> int:
 
 
 async def _guardianships(
-    connection: asyncpg.Connection, child_ids: list[uuid.UUID]
+    connection: "asyncpg.pool.PoolConnectionProxy[asyncpg.Record]", child_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, list[dict[str, Any]]]:
     rows = await connection.fetch(
         """
