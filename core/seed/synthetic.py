@@ -1012,4 +1012,8 @@ async def seed_children(
         finally:
             if upcoming is not None:  # a write failed: let the drawing thread finish
                 await asyncio.gather(upcoming, return_exceptions=True)
+        if summary.children:
+            # Fresh statistics for the planner: autovacuum would get there, but a page asked
+            # for right after a bulk load would otherwise be planned as if the tables were empty.
+            await apg.execute("ANALYZE children, guardians, guardianships, cases, case_events")
     return summary
