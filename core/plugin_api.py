@@ -48,7 +48,16 @@ from core.graphql.context import Info, RequestContext
 from core.graphql.filters import region_condition
 from core.graphql.global_ids import decode_global_id, encode_global_id, not_found
 from core.graphql.loaders import batch_many_per_key, batch_one_per_key
-from core.graphql.pagination import CountedConnection, PageArguments, SortKey, fetch_page
+from core.graphql.pagination import (
+    After,
+    Before,
+    CountedConnection,
+    First,
+    Last,
+    PageArguments,
+    SortKey,
+    fetch_page,
+)
 from core.graphql.subscriptions import ReplaySince, deliveries
 from core.graphql.types import (
     Case,
@@ -108,8 +117,10 @@ class Plugin:
 
 __all__ = [
     "SYSTEM",
+    "After",
     "AlertRule",
     "Base",
+    "Before",
     "Caller",
     "CareGraphError",
     "Case",
@@ -122,11 +133,13 @@ __all__ = [
     "DomainEvent",
     "Duration",
     "EventHandler",
+    "First",
     "Forbidden",
     "Guardian",
     "Guardianship",
     "Info",
     "InvalidTransition",
+    "Last",
     "NotFound",
     "Organization",
     "PageArguments",

@@ -12,7 +12,16 @@ from core.audit.model import AuditEntry as AuditRow
 from core.graphql.context import Info
 from core.graphql.global_ids import decode_global_id
 from core.graphql.loaders import batch_one_per_key
-from core.graphql.pagination import CountedConnection, PageArguments, SortKey, fetch_page
+from core.graphql.pagination import (
+    After,
+    Before,
+    CountedConnection,
+    First,
+    Last,
+    PageArguments,
+    SortKey,
+    fetch_page,
+)
 
 
 @strawberry.type(
@@ -92,10 +101,10 @@ class AuditQuery:
         operation: str | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> AuditEntryConnection:
         statement = select(AuditRow)
         if child_id is not None:

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 from sqlalchemy import Select, func, tuple_
@@ -24,6 +24,28 @@ from core.graphql.context import Info
 from core.graphql.loaders import Annotation, select_annotated
 
 NodeType = TypeVar("NodeType", bound=relay.Node)
+
+# The page arguments of every connection, described once so that the SDL tells front-end teams
+# that a page size is required (docs/operations.md).
+First = Annotated[
+    int | None,
+    strawberry.argument(
+        description="How many nodes from the start, 1 to 100 (CAREGRAPH_MAX_PAGE_SIZE). "
+        "Required unless `last` is given: there is no default page size (每页条数)."
+    ),
+]
+After = Annotated[
+    str | None, strawberry.argument(description="The nodes after this cursor (`endCursor`).")
+]
+Last = Annotated[
+    int | None,
+    strawberry.argument(
+        description="How many nodes from the end, 1 to 100; instead of `first`, not with it."
+    ),
+]
+Before = Annotated[
+    str | None, strawberry.argument(description="The nodes before this cursor (`startCursor`).")
+]
 
 
 @dataclass(frozen=True)

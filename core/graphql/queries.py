@@ -24,7 +24,16 @@ from core.graphql.filters import (
 )
 from core.graphql.global_ids import decode_global_id, not_found
 from core.graphql.loaders import Annotation
-from core.graphql.pagination import CountedConnection, PageArguments, SortKey, fetch_page
+from core.graphql.pagination import (
+    After,
+    Before,
+    CountedConnection,
+    First,
+    Last,
+    PageArguments,
+    SortKey,
+    fetch_page,
+)
 from core.graphql.types import Case, Child, Guardian, Me, Organization, Region
 from core.region_codes import RegionLevel
 
@@ -124,10 +133,10 @@ class CoreQuery:
         filter: ChildFilter | None = None,
         order_by: ChildOrder = ChildOrder.NAME,
         direction: OrderDirection = OrderDirection.ASC,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> ChildConnection:
         descending = direction is OrderDirection.DESC
         sort = [
@@ -163,10 +172,10 @@ class CoreQuery:
         self,
         info: Info,
         search: str | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> GuardianConnection:
         statement = select(models.Guardian).where(_guardian_visible(info))
         if search:
@@ -188,10 +197,10 @@ class CoreQuery:
         self,
         info: Info,
         filter: CaseFilter | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> CaseConnection:
         statement = apply_case_filter(select(models.Case), filter).where(
             info.context.visible_children(models.Case.child_id)
@@ -224,10 +233,10 @@ class CoreQuery:
         within: Annotated[
             str | None, strawberry.argument(description="Only this region's subtree.")
         ] = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> RegionConnection:
         statement = select(models.Region)
         if level is not None:
@@ -258,10 +267,10 @@ class CoreQuery:
         region_code: Annotated[
             str | None, strawberry.argument(description="Only this region's subtree.")
         ] = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> OrganizationConnection:
         org = models.Organization
         statement = select(org)

@@ -16,7 +16,16 @@ from core import models
 from core.errors import Forbidden
 from core.graphql.context import Info
 from core.graphql.global_ids import decode_global_id, encode_global_id, not_found
-from core.graphql.pagination import CountedConnection, PageArguments, SortKey, fetch_page
+from core.graphql.pagination import (
+    After,
+    Before,
+    CountedConnection,
+    First,
+    Last,
+    PageArguments,
+    SortKey,
+    fetch_page,
+)
 from core.graphql.subscriptions import ReplaySince, deliveries
 from core.graphql.types import Case, CaseEvent, Child, Organization, Region, or_none
 from core.graphql.unit_of_work import unit_of_work
@@ -202,10 +211,10 @@ class WorkflowQuery:
         include_acknowledged: Annotated[
             bool, strawberry.argument(description="Also those already taken up.")
         ] = False,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> AlertConnection:
         statement = _alerts_for(info)
         if not include_acknowledged:
@@ -227,10 +236,10 @@ class WorkflowQuery:
     async def overdue_items(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> DueItemConnection:
         statement = _due_items_for(info).where(deadlines.overdue())
         sort = [SortKey(models.DueItem.due_at, False), SortKey(models.DueItem.id, False)]

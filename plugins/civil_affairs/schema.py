@@ -11,9 +11,13 @@ from sqlalchemy import select
 from strawberry import relay
 
 from core.plugin_api import (
+    After,
+    Before,
     Case,
     CountedConnection,
+    First,
     Info,
+    Last,
     PageArguments,
     SortKey,
     enums,
@@ -359,10 +363,10 @@ class CivilAffairsQuery:
             str | None,
             strawberry.argument(description="Only children living in this region's subtree."),
         ] = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> CensusVisitConnection:
         visit = CensusVisitRow
         statement = select(visit).where(
@@ -404,10 +408,10 @@ class CivilAffairsQuery:
             date | None,
             strawberry.argument(description="Only projects running on this day (服务期内)."),
         ] = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> ServiceProjectConnection:
         project = ServiceProjectRow
         statement = select(project)

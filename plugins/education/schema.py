@@ -10,8 +10,12 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import undefer
 
 from core.plugin_api import (
+    After,
+    Before,
     CountedConnection,
+    First,
     Info,
+    Last,
     PageArguments,
     SortKey,
     ValidationFailed,
@@ -213,10 +217,10 @@ class EducationQuery:
             strawberry.ID | None, strawberry.argument(description="Only this school's pupils.")
         ] = None,
         status: list[EnrollmentStatus] | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> EnrollmentConnection:
         statement = select(EnrollmentRow).where(
             info.context.visible_children(EnrollmentRow.child_id)
@@ -250,10 +254,10 @@ class EducationQuery:
         days: Annotated[
             int, strawberry.argument(description="How many days back a contact counts, 1-365.")
         ] = 30,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> EnrollmentConnection:
         low, high = NEEDING_CONTACT_DAYS
         if not low <= days <= high:
@@ -294,10 +298,10 @@ class EducationQuery:
         school_id: Annotated[
             strawberry.ID | None, strawberry.argument(description="Only this school's pupils.")
         ] = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> DropoutRiskConnection:
         school_key = _school_key(school_id)
         today = date.today()
@@ -345,10 +349,10 @@ class EducationQuery:
         school_id: Annotated[
             strawberry.ID | None, strawberry.argument(description="Only this school's homes.")
         ] = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> ChildrensHomeConnection:
         statement = select(ChildrensHomeRow)
         school_key = _school_key(school_id)

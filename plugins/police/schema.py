@@ -12,9 +12,13 @@ import strawberry
 from sqlalchemy import select
 
 from core.plugin_api import (
+    After,
+    Before,
     Case,
     CountedConnection,
+    First,
     Info,
+    Last,
     PageArguments,
     ReplaySince,
     SortKey,
@@ -251,10 +255,10 @@ class PoliceQuery:
             str | None,
             strawberry.argument(description="Only reports from this region's subtree (辖区)."),
         ] = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> CompulsoryReportConnection:
         statement = select(CompulsoryReportRow).where(visible_reports(info))
         if status:
@@ -288,10 +292,10 @@ class PoliceQuery:
             strawberry.argument(description="Only venues in this region's subtree (辖区)."),
         ] = None,
         kind: list[VenueKind] | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> VenueConnection:
         statement = select(VenueRow).where(venue_in_callers_region(info.context.caller))
         if region_code is not None:

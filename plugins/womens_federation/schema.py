@@ -8,8 +8,12 @@ import strawberry
 from sqlalchemy import select
 
 from core.plugin_api import (
+    After,
+    Before,
     CountedConnection,
+    First,
     Info,
+    Last,
     PageArguments,
     SortKey,
     ValidationFailed,
@@ -169,10 +173,10 @@ class WomensFederationQuery:
             strawberry.argument(description="Only homes in this region's subtree (辖区)."),
         ] = None,
         kind: list[CareHomeKind] | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> CareHomeConnection:
         statement = select(CareHomeRow).where(home_in_callers_region(info.context.caller))
         if region_code is not None:
@@ -211,10 +215,10 @@ class WomensFederationQuery:
         until: Annotated[
             date | None, strawberry.argument(description="Held on or before this day.")
         ] = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> GuidanceSessionConnection:
         homes = select(CareHomeRow.id).where(home_in_callers_region(info.context.caller))
         if region_code is not None:

@@ -11,8 +11,12 @@ from caregraph_disabled_persons.models import RehabilitationService as Row
 from caregraph_disabled_persons.models import RehabilitationServiceKind
 from caregraph_disabled_persons.types import RehabilitationService
 from core.plugin_api import (
+    After,
+    Before,
     CountedConnection,
+    First,
     Info,
+    Last,
     PageArguments,
     SortKey,
     fetch_page,
@@ -58,10 +62,10 @@ class DisabledPersonsQuery:
     async def rehabilitation_services(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> RehabilitationServiceConnection:
         statement = select(Row).where(info.context.visible_children(Row.child_id))
         sort = [SortKey(Row.started_on, True), SortKey(Row.id, True)]
