@@ -120,6 +120,8 @@ async def claim(
             )
         if existing.response is not None:
             return Replay(existing.response, existing.status_code)
+        if existing.completed_at is not None:  # ended after writing, without an answer to give
+            raise _answer_lost()
         if now - existing.created_at < stale_after:
             raise IdempotencyKeyInUse(
                 "a request with this Idempotency-Key is still running; retry shortly",
@@ -128,13 +130,17 @@ async def claim(
                 retryAfter=1,
             )
         if existing.wrote:
-            raise Conflict(
-                "the first request with this Idempotency-Key made its change but its answer "
-                "was lost; read the records to see the result",
-                field="Idempotency-Key",
-            )
+            raise _answer_lost()
         existing.created_at = now  # the first attempt died before writing: run again
         return Claim(principal, key)
+
+
+def _answer_lost() -> Conflict:
+    return Conflict(
+        "the first request with this Idempotency-Key made its change but its answer was lost; "
+        "read the records to see the result",
+        field="Idempotency-Key",
+    )
 
 
 async def mark_written(session: AsyncSession, held: Claim) -> None:
@@ -159,16 +165,21 @@ async def finish(
     response: dict[str, Any],
     status_code: int | None,
 ) -> None:
-    """Store the answer under the key, or release the key when the answer is a failure that
-    wrote nothing and a retry may get past."""
+    """Store the answer under the key; or release the key when the answer is a failure that
+    wrote nothing and a retry may get past; or, when such a failure came after a change was
+    committed (the time limit struck while the answer was being read), keep no answer: a retry
+    is told the change was made, not the failure."""
     where = (IdempotencyKey.principal == held.principal, IdempotencyKey.key == held.key)
     async with sessions() as session, session.begin():
         if _retryable(response):
             released = await session.execute(
                 delete(IdempotencyKey).where(*where, IdempotencyKey.wrote.is_(False))
             )
-            if getattr(released, "rowcount", 0):
-                return
+            if not getattr(released, "rowcount", 0):
+                await session.execute(
+                    update(IdempotencyKey).where(*where).values(completed_at=func.now())
+                )
+            return
         await session.execute(
             update(IdempotencyKey)
             .where(*where)
