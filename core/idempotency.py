@@ -17,11 +17,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Boolean, DateTime, Integer, String, delete, func, select, update
-from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.dialects.postgresql import JSON, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.errors import Conflict, IdempotencyKeyInUse, IdempotencyKeyReused, ValidationFailed
+from core.identity import Caller
 from core.models import Base
 
 HEADER = "idempotency-key"
@@ -38,7 +39,8 @@ class IdempotencyKey(Base):
     key: Mapped[str] = mapped_column(String(MAX_KEY_LENGTH), primary_key=True)
     request_hash: Mapped[str] = mapped_column(String(64))
     wrote: Mapped[bool] = mapped_column(Boolean, server_default="false")
-    response: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    # json, not jsonb: the answer is replayed with its keys in the order GraphQL gave them
+    response: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     status_code: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), index=True
@@ -60,6 +62,13 @@ class Replay:
 
     response: dict[str, Any]
     status_code: int | None
+
+
+def principal_of(caller: Caller) -> str:
+    """Whose key it is: the user or API key, in the roles it acts as now. A token of the same
+    user with other roles does not see the answers given to the first (it may not be allowed
+    them)."""
+    return f"{caller.user_id}|{','.join(sorted(caller.subjects))}"[:200]
 
 
 def checked_key(value: Any) -> str:

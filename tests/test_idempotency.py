@@ -119,3 +119,20 @@ async def test_queries_ignore_the_key_and_a_malformed_key_is_refused(
         "code": "VALIDATION_FAILED",
         "field": "Idempotency-Key",
     }
+
+
+async def test_a_replay_is_for_the_roles_that_were_answered(
+    client: GraphQLClient, db: asyncpg.Connection
+) -> None:
+    """The same user signing in with other roles does not get the first answer back: those
+    roles may not be allowed it."""
+    key = str(uuid.uuid4())
+    variables = {"input": child_input(await a_village(client))}
+    admin = GraphQLClient(client.http, token_for("civil_affairs", "admin", user_id="two-hats"))
+    auditor = GraphQLClient(client.http, token_for("audit", "auditor", user_id="two-hats"))
+    first = await send(admin, key, variables)
+    assert "errors" not in first.json()
+    other_roles = await send(auditor, key, variables)
+    assert "Idempotent-Replayed" not in other_roles.headers
+    assert error_of(other_roles.json())["extensions"]["code"] == "FORBIDDEN"
+    assert variables["input"]["idNumber"] not in other_roles.text

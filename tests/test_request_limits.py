@@ -10,7 +10,7 @@ import pytest
 
 from core.graphql.global_ids import decode_global_id
 from core.testing import plain_url
-from tests.api import a_village, error_of, register_child
+from tests.api import a_village, child_input, error_of, register_child
 from tests.conftest import GraphQLClient, start_server, stop_server
 
 PUPILS = """
@@ -191,3 +191,49 @@ async def test_fragments_spreading_each_other_twice_are_measured_not_expanded(
         + "\nfragment R40 on Region { code }"
     )
     assert error_of(body)["extensions"]["code"] == "LIMIT_EXCEEDED"
+
+
+async def test_a_document_that_only_multiplies_scalars_is_refused_quickly(
+    client: GraphQLClient,
+) -> None:
+    # Few nodes, but hundreds of thousands of selections once fragments are expanded.
+    parents = " ".join(["parent { ...R1 }"] * 35)
+    document = (
+        "{ regions(first: 1) { edges { node { ...R0 } } } }\n"
+        + f"fragment R0 on Region {{ {parents} }}\n"
+        + f"fragment R1 on Region {{ {parents.replace('R1', 'R2')} }}\n"
+        + "fragment R2 on Region { "
+        + " ".join(["... on Region { code }"] * 650)
+        + " }"
+    )
+    extensions = error_of(await client.execute(document))["extensions"]
+    assert extensions["code"] == "LIMIT_EXCEEDED"
+    assert extensions["limit"] == "selections"
+    assert (await client.data("{ me { userId } }"))["me"]["userId"] == "tester"
+
+
+async def test_mutation_fields_cost_their_points_inside_fragments_too(
+    client: GraphQLClient,
+) -> None:
+    village = await a_village(client)
+    plain = "mutation($a: RegisterChildInput!) { a: registerChild(input: $a) { child { id } } }"
+    wrapped = (
+        "mutation($a: RegisterChildInput!) { ... on Mutation { "
+        "a: registerChild(input: $a) { child { id } } } }"
+    )
+    costs = []
+    for document in (plain, wrapped):
+        body = await client.execute(document, {"a": child_input(village)})
+        assert "errors" not in body, body
+        costs.append(body["extensions"]["cost"]["points"])
+    assert costs[0] == costs[1] == 6  # one point for the answer, five for the mutation
+
+
+async def test_a_body_that_is_not_json_gets_415(client: GraphQLClient) -> None:
+    response = await client.http.post(
+        "/graphql",
+        content=b"{ me { userId } }",
+        headers={"authorization": f"Bearer {client.token}", "content-type": "text/plain"},
+    )
+    assert response.status_code == 415
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNSUPPORTED_MEDIA_TYPE"

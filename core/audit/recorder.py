@@ -124,17 +124,20 @@ class AuditReads(SchemaExtension):
         audit: RequestAudit | None = getattr(context, "audit", None)
         if audit is None:
             return
+        # A WebSocket carries many operations on one context: each is named (here) and
+        # written (below) on its own, then forgotten.
+        audit.operation = self.execution_context.operation_name
         if audit.operation is None:
-            audit.operation = self.execution_context.operation_name
-            if audit.operation is None:
-                try:
-                    audit.operation = self.execution_context.operation_type.value
-                except RuntimeError:  # the document did not parse
-                    audit.operation = None
+            try:
+                audit.operation = self.execution_context.operation_type.value
+            except RuntimeError:  # the document did not parse
+                audit.operation = None
         try:
             await write_entries(context.sessions, audit.entries())
         except Exception as error:
             self._withhold_unrecorded(error)
+        finally:
+            audit.clear()
 
     def _withhold_unrecorded(self, error: Exception) -> None:
         execution = self.execution_context

@@ -7,6 +7,7 @@ errors. Clients that accept only `application/json` get the legacy 200 behaviour
 """
 
 import asyncio
+import contextlib
 import json
 import logging
 from typing import Any
@@ -32,12 +33,14 @@ from core.graphql.context import RequestContext
 from core.graphql.error_masking import as_caller_error, mask, time_limit_exceeded
 from core.graphql.storable_text import lone_surrogate_in
 from core.http.graphiql import GRAPHIQL_HTML
+from core.http.websocket_errors import MaskingTransportWSHandler
 from core.trusted_documents import requested_hash
 
 logger = logging.getLogger("caregraph.http")
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
 ACKNOWLEDGE: UnsetType = UNSET  # connection_ack without a payload
+CLEANUP_SECONDS = 2.0  # for closing an idempotency key after the time limit struck
 
 
 def negotiate_media_type(accept: str | None) -> str | None:
@@ -126,6 +129,8 @@ def _is_request_error(result: ExecutionResult) -> bool:
 
 
 class CareGraphGraphQL(GraphQL[RequestContext, None]):
+    graphql_transport_ws_handler_class = MaskingTransportWSHandler
+
     def encode_json(self, data: object) -> str:
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
@@ -186,15 +191,43 @@ class CareGraphGraphQL(GraphQL[RequestContext, None]):
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
         """One operation, within the time limit, answered once per Idempotency-Key."""
+        limit = context.settings.request_timeout.total_seconds()
+        try:
+            async with asyncio.timeout(limit):
+                result = await self._execute_once(
+                    request, request_adapter, sub_response, context, request_data
+                )
+        except TimeoutError:
+            timeout = time_limit_exceeded(limit)
+            result = ExecutionResult(
+                data=None, errors=[GraphQLError(timeout.message, extensions=timeout.extensions)]
+            )
+        if result.errors:  # a safety net: an error that escaped an extension is masked here
+            result.errors = [mask(error, time_limit=limit) for error in result.errors]
+        _set_status(result, sub_response)
+        return result
+
+    async def _execute_once(
+        self,
+        request: Request,
+        request_adapter: Any,
+        sub_response: Response,
+        context: RequestContext,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
         key = request_adapter.headers.get(idempotency.HEADER) or (
             request_data.extensions or {}
         ).get(idempotency.EXTENSION)
         held: idempotency.Claim | None = None
-        if key is not None and (text := await self._mutation_text(context, request_data)):
+        if (
+            key is not None
+            and request_adapter.method == "POST"  # a mutation by GET is refused anyway
+            and (text := await self._mutation_text(context, request_data))
+        ):
             try:
                 outcome = await idempotency.claim(
                     context.sessions,
-                    context.caller.user_id,
+                    idempotency.principal_of(context.caller),
                     idempotency.checked_key(key),
                     idempotency.request_fingerprint(
                         text, request_data.operation_name, request_data.variables
@@ -215,25 +248,28 @@ class CareGraphGraphQL(GraphQL[RequestContext, None]):
                     sub_response.status_code = outcome.status_code
                 return ExecutionResult(data=None, errors=None)
             held = context.idempotency = outcome
-        limit = context.settings.request_timeout.total_seconds()
         try:
-            async with asyncio.timeout(limit):
-                result = await super().execute_single(
-                    request, request_adapter, sub_response, context, root_value, request_data
-                )
-        except TimeoutError:
-            timeout = time_limit_exceeded(limit)
-            result = ExecutionResult(
-                data=None, errors=[GraphQLError(timeout.message, extensions=timeout.extensions)]
+            result = await super().execute_single(
+                request, request_adapter, sub_response, context, None, request_data
             )
-        if result.errors:  # a safety net: an error that escaped an extension is masked here
-            result.errors = [mask(error, time_limit=limit) for error in result.errors]
+        except asyncio.CancelledError:  # the time limit: release or close the key, briefly
+            if held is not None:
+                stopped = time_limit_exceeded(context.settings.request_timeout.total_seconds())
+                answer: dict[str, Any] = {
+                    "errors": [{"message": stopped.message, "extensions": stopped.extensions}]
+                }
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(
+                        idempotency.finish(context.sessions, held, answer, None),
+                        timeout=CLEANUP_SECONDS,
+                    )
+            raise
         _set_status(result, sub_response)
         if held is not None:
-            answer = await self.process_result(request, result)
+            processed = await self.process_result(request, result)
             try:
                 await idempotency.finish(
-                    context.sessions, held, dict(answer), sub_response.status_code
+                    context.sessions, held, dict(processed), sub_response.status_code
                 )
             except Exception:  # the database went away: the key stays claimed until stale
                 logger.warning("could not store the answer of an idempotent request")
@@ -358,6 +394,8 @@ class CareGraphGraphQL(GraphQL[RequestContext, None]):
         try:
             return await super().run(request, context, root_value)
         except HTTPException as error:
+            if error.reason == "Unsupported content type":
+                error = HTTPException(415, "send application/json (or GET with a query string)")
             code = CODE_BY_STATUS.get(error.status_code, "BAD_REQUEST")
             body = {"errors": [{"message": error.reason, "extensions": {"code": code}}]}
             return JSONResponse(body, status_code=error.status_code, media_type=JSON)

@@ -5,7 +5,11 @@ sizes: a connection asked for `first: 50` inside one asked for `first: 100` may 
 nodes. Every connection must say `first` or `last`; a plain list field (a child's guardianships)
 counts as `list_estimate` nodes per parent. The walk stops as soon as a limit is passed, so a
 document built to explode (fragments spread inside fragments) costs no more to refuse than the
-limit itself.
+limit itself: every selection the walk visits, scalar fields and fragments included, counts
+against `MAX_SELECTIONS`.
+
+Plain lists are estimated, not bounded: a recursive list (a region's subregions) may hold more
+than its estimate.
 """
 
 import math
@@ -38,6 +42,9 @@ from core.errors import LimitExceeded, ValidationFailed
 
 PAGE_ARGUMENTS = ("first", "last")
 CONNECTION_PARTS = ("edges", "nodes", "node", "pageInfo")
+# The most selections the walk visits for one document, after fragments are expanded: far more
+# than any screen asks for, and refused in a few milliseconds.
+MAX_SELECTIONS = 20_000
 META_FIELDS = {"__schema": SchemaMetaFieldDef, "__type": TypeMetaFieldDef}
 
 
@@ -98,6 +105,8 @@ class _Walk:
         self.nodes = 0
         self.depth = 0
         self.aliases = 0
+        self.selections = 0
+        self.root_fields = 0
 
     def selection_set(
         self,
@@ -113,6 +122,8 @@ class _Walk:
         # other twice would make the walk itself exponential.
         spread = set() if spread is None else spread
         for selection in selections.selections:
+            self.selections += 1
+            self._check("selections", self.selections, MAX_SELECTIONS)
             if isinstance(selection, FieldNode):
                 self.field(selection, parent, multiplier, depth, in_connection)
             elif isinstance(selection, InlineFragmentNode):
@@ -155,6 +166,8 @@ class _Walk:
         depth: int,
         in_connection: bool,
     ) -> None:
+        if depth == 0:
+            self.root_fields += 1  # through fragments too: each mutation field is charged
         if node.alias is not None:
             self.aliases += 1
             self._check("aliases", self.aliases, self.limits.max_aliases)
@@ -272,11 +285,7 @@ def measure(
     }
     walk = _Walk(schema, fragments, _variables(operation, variables), limits)
     walk.selection_set(operation.selection_set, root, 1, 0, False)
-    mutations = (
-        sum(isinstance(s, FieldNode) for s in operation.selection_set.selections)
-        if operation.operation is OperationType.MUTATION
-        else 0
-    )
+    mutations = walk.root_fields if operation.operation is OperationType.MUTATION else 0
     return RequestCost(
         nodes=walk.nodes, depth=walk.depth, aliases=walk.aliases, mutations=mutations
     )

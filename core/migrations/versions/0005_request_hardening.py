@@ -28,7 +28,7 @@ def upgrade() -> None:
         sa.Column("key", sa.String(length=200), nullable=False),
         sa.Column("request_hash", sa.String(length=64), nullable=False),
         sa.Column("wrote", sa.Boolean(), server_default="false", nullable=False),
-        sa.Column("response", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
+        sa.Column("response", postgresql.JSON(astext_type=sa.Text()), nullable=True),
         sa.Column("status_code", sa.Integer(), nullable=True),
         sa.Column(
             "created_at",
