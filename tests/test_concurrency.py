@@ -376,7 +376,8 @@ async def check_idempotency_keys(db: asyncpg.Connection, requests: Sequence[Keye
         [request.key for request in requests],
     )
     stored = {
-        (row["principal"], row["key"]): (
+        # a key belongs to the user in the roles they acted as: "user|department:role"
+        (row["principal"].split("|")[0], row["key"]): (
             row["wrote"],
             json.loads(row["response"]),
             row["status_code"],

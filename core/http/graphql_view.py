@@ -202,8 +202,6 @@ class CareGraphGraphQL(GraphQL[RequestContext, None]):
             result = ExecutionResult(
                 data=None, errors=[GraphQLError(timeout.message, extensions=timeout.extensions)]
             )
-        if result.errors:  # a safety net: an error that escaped an extension is masked here
-            result.errors = [mask(error, time_limit=limit) for error in result.errors]
         _set_status(result, sub_response)
         return result
 
@@ -264,6 +262,9 @@ class CareGraphGraphQL(GraphQL[RequestContext, None]):
                         timeout=CLEANUP_SECONDS,
                     )
             raise
+        if result.errors:  # a safety net: an error that escaped an extension is masked here
+            limit = context.settings.request_timeout.total_seconds()
+            result.errors = [mask(error, time_limit=limit) for error in result.errors]
         _set_status(result, sub_response)
         if held is not None:
             processed = await self.process_result(request, result)
