@@ -12,7 +12,7 @@ one of their subjects (`department:role`, or `apikey:<name>` for an API key)
 
 import hashlib
 import json
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -250,14 +250,22 @@ def must_send_registered(context: Any) -> bool:
     return not any(policy.allows(s, UNREGISTERED_OBJECT, UNREGISTERED_ACTION) for s in subjects)
 
 
+# What runs in place of a refused document: it parses, and is refused at validation with the
+# reason, so that the refusal leaves as any request error does (over HTTP and WebSocket alike).
+REFUSED_PLACEHOLDER = "{ __typename }"
+
+
 class TrustedDocuments(SchemaExtension):
     """Replaces a document id by its registered text and, for callers who must send registered
     documents only, refuses any other text, before it is even parsed."""
+
+    refusal: GraphQLError | None = None
 
     async def on_operation(self) -> AsyncIterator[None]:
         execution = self.execution_context
         context = execution.context
         registry: DocumentRegistry | None = getattr(context, "documents", None)
+        self.refusal = None
         if registry is not None:
             try:
                 execution.query = await registry.resolve(
@@ -267,5 +275,12 @@ class TrustedDocuments(SchemaExtension):
                 )
             except Exception as error:  # the database may be away: say so, never its message
                 limit = context.settings.request_timeout.total_seconds()
-                raise as_caller_error(error, "trusted documents", time_limit=limit) from None
+                refusal = as_caller_error(error, "trusted documents", time_limit=limit)
+                self.refusal = GraphQLError(refusal.message, extensions=refusal.extensions)
+                execution.query = REFUSED_PLACEHOLDER
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        if self.refusal is not None:  # later validation steps see errors already there
+            self.execution_context.pre_execution_errors = [self.refusal]
         yield

@@ -16,6 +16,7 @@ from core.testing import plain_url
 from core.trusted_documents import document_hash
 from tests.api import error_of
 from tests.conftest import REPO_ROOT, GraphQLClient, start_server, stop_server, token_for
+from tests.subscriptions import subscribe
 
 PORTAL_DOCUMENTS = """
 query MyRegions($first: Int!) {
@@ -193,3 +194,15 @@ def test_registering_refuses_a_manifest_whose_ids_are_not_the_hashes(tmp_path: P
     result = register("postgresql://postgres@127.0.0.1:1/none", path)
     assert result.returncode == 2
     assert "the id abc is not the SHA-256 of its document" in result.stderr
+
+
+async def test_an_unregistered_document_over_websocket_is_refused_with_its_reason(
+    production_server: str, registered: list[str]
+) -> None:
+    async with subscribe(production_server, TEACHER, AD_HOC) as operation:
+        answer = await operation.next()
+    assert answer["errors"][0]["extensions"] == {"code": "DOCUMENT_NOT_TRUSTED", "field": "query"}
+    me_text = "query Me {\n  me {\n    userId\n    department\n  }\n}"
+    async with subscribe(production_server, TEACHER, me_text) as operation:
+        registered_answer = await operation.next()
+    assert registered_answer["data"]["me"]["userId"] == "portal-teacher"

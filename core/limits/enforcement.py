@@ -83,6 +83,9 @@ class EnforceRequestLimits(SchemaExtension):
 
     async def on_validate(self) -> AsyncIterator[None]:
         execution = self.execution_context
+        if execution.pre_execution_errors:  # refused already (an untrusted document)
+            yield
+            return
         assert execution.graphql_document is not None
         errors = validated(execution)
         if not errors:
