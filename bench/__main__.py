@@ -18,6 +18,7 @@ import asyncio
 import json
 import os
 import platform
+import socket
 import statistics
 import subprocess
 import sys
@@ -29,7 +30,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from bench.scenarios import SCENARIOS, Scenario
+from bench.scenarios import SCENARIOS, Scenario, global_id
 from core.database import create_engine
 from core.plugin_registry import enabled_plugins
 from core.seed.synthetic import seed_children
@@ -47,8 +48,6 @@ TARGETS = ("floor", "caregraph", "caregraph_without_authorization", "caregraph_t
 
 
 def free_port() -> int:
-    import socket
-
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -68,8 +67,6 @@ def start(module: str, *args: str) -> tuple[subprocess.Popen[bytes], int]:
 
 
 def wait_for(port: int) -> None:
-    import socket
-
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -110,8 +107,6 @@ async def choose_inputs(database_url: str) -> dict[str, Any]:
         )
     finally:
         await connection.close()
-    from bench.scenarios import global_id
-
     return {
         "county": county,
         "township_list": [
