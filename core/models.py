@@ -14,6 +14,7 @@ from sqlalchemy import (
     ARRAY,
     BigInteger,
     Boolean,
+    ColumnElement,
     Date,
     DateTime,
     Enum,
@@ -31,7 +32,7 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column
 
 from core import enums
-from core.left_behind import left_behind_expression
+from core.left_behind import left_behind_condition, left_behind_expression
 from core.resident_id import Sex
 
 NAMING_CONVENTION = {
@@ -182,6 +183,14 @@ class Child(Versioned, Base):
         Index("ix_children_name_id", "name", "id"),
         Index("ix_children_registered_id", "registered_at", "id"),
         Index("ix_children_birth_id", "birth_date", "id"),
+    )
+
+
+def is_left_behind_condition(child: Any = Child) -> ColumnElement[bool]:
+    """`Child.is_left_behind` written for WHERE clauses over many children (see
+    core.left_behind), for `Child` or an alias of it."""
+    return left_behind_condition(
+        child_id=child.id, birth_date=child.birth_date, guardianships=Guardianship.__table__
     )
 
 

@@ -7,6 +7,7 @@ scopes include it."""
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, exists, false, or_, select, true
 
@@ -50,6 +51,18 @@ def in_callers_cases(caller: Caller) -> ColumnElement[bool]:
             or_(case.opened_by_organization_id == organization, case.id.in_(assigned)),
         )
     )
+
+
+def about_visible_child(child_id: Any, condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Rows whose `child_id` is a child satisfying `condition` (a scope). Written as EXISTS
+    on the child's primary key so that PostgreSQL checks each row it returns, rather than
+    first listing every child in scope (which grows with the table, not with the page)."""
+    expression = getattr(child_id, "expression", child_id)
+    if getattr(expression, "table", None) is models.Child.__table__:
+        return condition  # the children themselves: the subquery would compare id with itself
+    return exists(
+        select(models.Child.id).where(models.Child.id == child_id, condition)
+    ).correlate_except(models.Child)
 
 
 CORE_SCOPES: dict[str, ScopeCondition] = {

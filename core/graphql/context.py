@@ -21,6 +21,9 @@ class RequestContext:
     sessions: async_sessionmaker[AsyncSession]
     settings: Settings
     loaders: Any = None
+    # sessions for reads only (autocommit, core.database.create_read_engine); writes use
+    # `sessions`
+    read_sessions: async_sessionmaker[AsyncSession] | None = None
     access: Any = None  # core.authorization.access.RequestAccess
     child_scope: Any = None  # core.authorization.scopes.ChildScope
     write_targets: dict[str, str] = field(default_factory=dict)
@@ -47,14 +50,14 @@ class RequestContext:
     def visible_children(self, child_id: Any) -> Any:
         """A condition on `child_id` (a column of children's ids) that keeps only the children
         this request may see; plugins filter their own records about children with it."""
-        from sqlalchemy import select, true
+        from sqlalchemy import true
 
-        from core import models
+        from core.authorization.scopes import about_visible_child
 
         condition = self.child_scope.condition if self.child_scope is not None else None
         if condition is None:
             return true()
-        return child_id.in_(select(models.Child.id).where(condition))
+        return about_visible_child(child_id, condition)
 
     def loader(
         self, name: str, batch_load: Callable[[list[K]], Awaitable[list[V]]]
@@ -66,6 +69,10 @@ class RequestContext:
             self.extras[key] = DataLoader(batch_load)
         loader: DataLoader[K, V] = self.extras[key]
         return loader
+
+    def read_session(self) -> AsyncSession:
+        """A session for reading only: each statement runs on its own (no transaction)."""
+        return (self.read_sessions or self.sessions)()
 
     def session(self) -> AsyncSession:
         """A session for one unit of work. Loaders each take their own: sibling fields resolve

@@ -135,7 +135,7 @@ def apply_child_filter(statement: Select[Any], child_filter: ChildFilter | None)
             region_condition(child.residence_region_code, f.region_code, "filter.regionCode")
         )
     if f.is_left_behind is not None:
-        conditions.append(child.is_left_behind == f.is_left_behind)
+        conditions.append(models.is_left_behind_condition() == f.is_left_behind)
     if f.guardianship_types:
         conditions.append(child.guardianship_type.in_(f.guardianship_types))
     if f.schooling:

@@ -177,7 +177,7 @@ async def left_behind_statistics(
 ) -> list[LeftBehindStatisticsRow]:
     child = aliased(models.Child, name="child")
     in_region = region_condition(child.residence_region_code, region_code, "regionCode")
-    async with info.context.session() as session:
+    async with info.context.read_session() as session:
         region = await session.get(models.Region, region_code)
         if region is None:
             raise ValidationFailed("no region has this code", field="regionCode")
@@ -206,7 +206,7 @@ async def left_behind_statistics(
                 open_case.label("has_open_case"),
             )
             .where(
-                child.is_left_behind,
+                models.is_left_behind_condition(child),
                 child.status == enums.ChildStatus.ACTIVE,
                 in_region,
                 info.context.visible_children(child.id),
