@@ -13,7 +13,12 @@ from starlette.staticfiles import StaticFiles
 
 from core.audit import trail
 from core.authorization.control import AccessControl
-from core.database import create_engine, create_session_factory, resolve_database_url
+from core.database import (
+    create_engine,
+    create_read_engine,
+    create_session_factory,
+    resolve_database_url,
+)
 from core.events import EventBus
 from core.graphql.schema import build_schema
 from core.http.context_factory import ContextFactory
@@ -63,9 +68,13 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         url = database_url or resolve_database_url(settings)
         engine = create_engine(url, statement_timeout=settings.request_timeout)
+        read_engine = create_read_engine(url, statement_timeout=settings.request_timeout)
         telemetry.instrument_engine(engine)
+        telemetry.instrument_engine(read_engine)
         sessions = create_session_factory(engine, event_bus=bus)
+        read_sessions = create_session_factory(read_engine, event_bus=bus)
         app.state.engine = engine
+        app.state.read_engine = read_engine
         app.state.sessions = sessions
         # The database may be down at start: serve /healthz and /readyz, and let the listener
         # load the policy when the database comes back.
@@ -92,6 +101,7 @@ def create_app(
             settings,
             sessions,
             access_control,
+            read_sessions=read_sessions,
             authorization=authorization,
             telemetry=telemetry,
             notifications=notifications,
@@ -107,6 +117,7 @@ def create_app(
                 await rate_limiter.close()
             await access_control.stop_listening()
             await engine.dispose()
+            await read_engine.dispose()
             if own_telemetry:
                 telemetry.shutdown()
 

@@ -33,23 +33,42 @@ CONNECT_TIMEOUT_SECONDS = 3  # fail fast when the database is away, rather than 
 
 
 def create_engine(
-    url: str, *, pool_size: int = 10, statement_timeout: timedelta | None = None
+    url: str,
+    *,
+    pool_size: int = 10,
+    statement_timeout: timedelta | None = None,
+    pre_ping: bool = True,
 ) -> AsyncEngine:
     """The pool. `statement_timeout` makes PostgreSQL itself cancel a statement that runs
-    past a request's time limit, should the server's own cancellation not reach it."""
-    server_settings = (
-        {"statement_timeout": str(int(statement_timeout.total_seconds() * 1000))}
-        if statement_timeout
-        else {}
-    )
+    past a request's time limit, should the server's own cancellation not reach it.
+    `pre_ping` tests each connection as it leaves the pool (one round trip), so that a unit
+    of work never starts on a connection the database dropped."""
+    server_settings = {
+        # CareGraph's reads are index lookups by key (`= ANY($1)`, EXISTS on a primary key)
+        # over data that is cached in memory or on SSD; PostgreSQL's default of 4, meant for
+        # spinning disks, makes the planner hash whole tables instead (docs/performance.md).
+        "random_page_cost": "1.1",
+    }
+    if statement_timeout:
+        server_settings["statement_timeout"] = str(int(statement_timeout.total_seconds() * 1000))
     return create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=5,
-        pool_pre_ping=True,
+        pool_pre_ping=pre_ping,
         pool_timeout=CONNECT_TIMEOUT_SECONDS,
         connect_args={"timeout": CONNECT_TIMEOUT_SECONDS, "server_settings": server_settings},
     )
+
+
+def create_read_engine(url: str, *, statement_timeout: timedelta | None = None) -> AsyncEngine:
+    """The pool that answers queries: each statement on its own (autocommit), as each
+    DataLoader batch already reads in a session of its own, so there is no BEGIN and ROLLBACK
+    around it (two round trips of the four a read took; docs/performance.md). Connections
+    are still tested as they leave the pool: after a database restart a read must find a
+    live connection, not an error."""
+    engine = create_engine(url, statement_timeout=statement_timeout)
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def create_session_factory(

@@ -48,15 +48,17 @@ async def count_statements(
     def record(*args: Any) -> None:
         statements.append(args[2])
 
-    sync_engine = app.state.engine.sync_engine
-    event.listen(sync_engine, "before_cursor_execute", record)
+    engines = [app.state.engine.sync_engine, app.state.read_engine.sync_engine]
+    for sync_engine in engines:
+        event.listen(sync_engine, "before_cursor_execute", record)
     try:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
             client = GraphQLClient(http, token=token_for())
             data = await client.data(NESTED_PAGE, {"first": first, "filter": child_filter})
     finally:
-        event.remove(sync_engine, "before_cursor_execute", record)
+        for sync_engine in engines:
+            event.remove(sync_engine, "before_cursor_execute", record)
     return len(statements), data
 
 

@@ -176,7 +176,7 @@ async def fetch_page(
         size + 1
     )
 
-    async with info.context.session() as session:
+    async with info.context.read_session() as session:
         rows = await select_annotated(session, paged, annotate)
     has_more = len(rows) > size
     rows = rows[:size]
@@ -200,5 +200,5 @@ class CountedConnection(relay.Connection[NodeType], Generic[NodeType]):
     async def total_count(self, info: Info) -> int:
         if self.count_statement is None:
             return len(self.edges)
-        async with info.context.session() as session:
+        async with info.context.read_session() as session:
             return int((await session.execute(self.count_statement)).scalar_one())

@@ -56,7 +56,7 @@ async def _load_by_ids(
     info: Info, statement: Select[Any], model: Any, ids: Iterable[str]
 ) -> dict[uuid.UUID | None, Any]:
     keys = [key for key in map(_key, ids) if key is not None]
-    async with info.context.session() as session:
+    async with info.context.read_session() as session:
         rows = await session.scalars(statement.where(model.id.in_(keys)))
         return {row.id: row for row in rows}
 
@@ -405,7 +405,7 @@ class WorkflowSubscription:
     ) -> AsyncGenerator[Alert, None]:
         async for delivery in deliveries(info, ALERT_RAISED_TOPIC, since=since):
             key = uuid.UUID(delivery.payload["alert_id"])
-            async with info.context.session() as session:
+            async with info.context.read_session() as session:
                 row = await session.scalar(_alerts_for(info).where(models.Alert.id == key))
             if row is not None:
                 yield Alert.from_row(row)

@@ -38,9 +38,11 @@ class ContextFactory:
         notifications: Any,
         rate_limiter: RateLimiter | None = None,
         documents: DocumentRegistry | None = None,
+        read_sessions: async_sessionmaker[AsyncSession] | None = None,
     ) -> None:
         self.settings = settings
         self.sessions = sessions
+        self.read_sessions = read_sessions or sessions
         self.access_control = access_control
         self.authorization = authorization
         self.telemetry = telemetry
@@ -57,6 +59,7 @@ class ContextFactory:
         context = RequestContext(
             caller=NOBODY,
             sessions=self.sessions,
+            read_sessions=self.read_sessions,
             settings=self.settings,
             audit=RequestAudit(caller=None, client_address=client, purpose=purpose),
             write_targets=self.access_control.write_targets,
@@ -97,7 +100,7 @@ class ContextFactory:
         context.caller = caller
         context.access = access
         context.child_scope = scope
-        context.loaders = Loaders(self.sessions, scope)
+        context.loaders = Loaders(self.read_sessions, scope)
         context.extras.clear()
         if context.audit is not None:
             context.audit.caller = None if caller is NOBODY else caller

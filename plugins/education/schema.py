@@ -262,7 +262,7 @@ class EducationQuery:
         low, high = NEEDING_CONTACT_DAYS
         if not low <= days <= high:
             raise ValidationFailed(f"days run from {low} to {high}", field="days")
-        async with info.context.session() as session:
+        async with info.context.read_session() as session:
             school_key = await services.school_to_list(
                 session, info.context.caller, _school_key(school_id)
             )

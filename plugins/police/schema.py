@@ -507,7 +507,7 @@ class PoliceSubscription:
     ) -> AsyncGenerator[CompulsoryReport, None]:
         async for delivery in deliveries(info, services.REPORT_FILED, since=since):
             key = uuid.UUID(delivery.payload["report_id"])
-            async with info.context.session() as session:
+            async with info.context.read_session() as session:
                 row = await session.scalar(
                     select(CompulsoryReportRow).where(
                         CompulsoryReportRow.id == key,
