@@ -44,17 +44,21 @@ def lone_surrogate_in(value: Any) -> bool:
     return any(not _is_unicode(text) for text, _ in _strings(value, ""))
 
 
-def check_storable(document: DocumentNode, variables: dict[str, Any] | None) -> None:
-    """VALIDATION_FAILED for a NUL character in a variable or in a string in the document."""
-    paths = argument_paths(document)
+def check_storable(
+    document: DocumentNode, variables: dict[str, Any] | None, source: str | None = None
+) -> None:
+    """VALIDATION_FAILED for a NUL character in a variable or in a string in the document.
+    With the document's `source` text, the document is walked only when that text could
+    hold a NUL (the character itself, or a `\\u` escape): walking it costs more than
+    running a typical query."""
     for text, where in _strings(variables or {}, ""):
         if "\x00" in text or not _is_unicode(text):
             raise ValidationFailed(
                 "text may not contain the NUL character or lone surrogates",
-                field=input_path(where, paths),
+                field=input_path(where, argument_paths(document)),
             )
-
-    visit(document, _NulInLiterals())
+    if source is None or "\x00" in source or "\\u" in source:
+        visit(document, _NulInLiterals())
 
 
 class _NulInLiterals(Visitor):

@@ -106,7 +106,7 @@ class EnforceRequestLimits(SchemaExtension):
         context = execution.context
         settings: Settings = context.settings
         assert execution.graphql_document is not None
-        check_storable(execution.graphql_document, execution.variables)
+        check_storable(execution.graphql_document, execution.variables, execution.query)
         self.cost = measure(
             execution.schema._schema,
             execution.graphql_document,
