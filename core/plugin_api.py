@@ -44,6 +44,7 @@ from core.errors import (
     ValidationFailed,
 )
 from core.events import DomainEvent, publish
+from core.graphql.batching import batched
 from core.graphql.context import Info, RequestContext
 from core.graphql.filters import region_condition
 from core.graphql.global_ids import decode_global_id, encode_global_id, not_found
@@ -155,6 +156,7 @@ __all__ = [
     "alerts",
     "batch_many_per_key",
     "batch_one_per_key",
+    "batched",
     "children_seen_through",
     "deadlines",
     "decode_global_id",

@@ -81,6 +81,12 @@ class Settings(BaseSettings):
         validation_alias="CAREGRAPH_REQUEST_TIMEOUT",
         description="How long one request may run; its database statements are cancelled too.",
     )
+    compiled_execution: bool = Field(
+        default=True,
+        validation_alias="CAREGRAPH_COMPILED_EXECUTION",
+        description="Answer queries on the fast path when it answers as graphql-core would "
+        "(docs/performance.md); false: graphql-core executes every query.",
+    )
     rate_limit_points: int = Field(
         default=5_000,
         validation_alias="CAREGRAPH_RATE_LIMIT_POINTS",

@@ -47,6 +47,71 @@ async def _masked(result: Awaitable[Any], field: str) -> Any:
     return mask_value(field, await result)
 
 
+def check_root_field(context: Any, parent: str, field: str, arguments: Mapping[str, Any]) -> None:
+    """A root field needs `execute`; a mutation's input needs `write` on each field it sets.
+    Raises Forbidden, recording the refusal."""
+    access: RequestAccess = context.access
+    try:
+        if not access.may_execute(parent, field):
+            raise Forbidden(f"your role may not use {parent}.{field}")
+        if parent == "Mutation" and "input" in arguments:
+            if context.audit is not None:
+                context.audit.input_fields[field] = sorted(arguments["input"])
+            targets: Mapping[str, str] = context.write_targets
+            if field in targets:
+                check_writes(access, targets[field], arguments["input"])
+    except Forbidden as refusal:
+        if context.audit is not None:
+            context.audit.record_denied(f"{parent}.{field}: {refusal.message}")
+        raise
+
+
+def check_record_field(context: Any, parent: str, field: str, root: Any) -> FieldAccess:
+    """The caller's access to `parent.field` of the record `root` (FULL or MASKED), recording
+    a sensitive read; raises Forbidden, recording the refusal, when the field is withheld."""
+    access: RequestAccess = context.access
+    through = getattr(root, "visible_through", None)
+    decision = access.field_access(parent, through).get(field, FieldAccess.NONE)
+    audit = context.audit
+    obj = f"{parent}.{field}"
+    if decision is FieldAccess.NONE:
+        if audit is not None:
+            audit.record_denied(f"{obj} read")
+        raise Forbidden(f"your role may not read {obj}")
+    if obj in context.access_control.sensitive_fields:
+        if access.requires_purpose(obj) and not (audit and audit.purpose):
+            if audit is not None:
+                audit.record_denied(f"{obj} read without a purpose")
+            raise Forbidden(
+                f"reading {obj} requires a stated purpose: send an X-Access-Purpose header"
+            )
+        if audit is not None:
+            audit.record_read(parent, field, root)
+    return decision
+
+
+def is_checked_record_field(access: RequestAccess | None, parent: str, field: str) -> bool:
+    """Whether reading `parent.field` goes through `check_record_field`: fields of records,
+    except their `id`, when the request's authorization is enforced."""
+    return (
+        access is not None
+        and access.enforced
+        and not field.startswith("__")
+        and field != "id"
+        and parent in access.compiled.record_types
+    )
+
+
+def refuse_introspection(context: Any, field: str) -> None:
+    access: RequestAccess | None = getattr(context, "access", None)
+    if (
+        field in INTROSPECTION_FIELDS
+        and context.settings.production
+        and not _is_platform_admin(access)
+    ):
+        raise Forbidden("introspection is for platform administrators in production")
+
+
 class Authorize(SchemaExtension):
     def resolve(
         self,
@@ -56,48 +121,19 @@ class Authorize(SchemaExtension):
         *args: Any,
         **kwargs: Any,
     ) -> Any:
-        access: RequestAccess | None = getattr(info.context, "access", None)
+        context = info.context
+        access: RequestAccess | None = getattr(context, "access", None)
         field = info.field_name
-        production = info.context.settings.production
-        if field in INTROSPECTION_FIELDS and production and not _is_platform_admin(access):
-            raise Forbidden("introspection is for platform administrators in production")
+        refuse_introspection(context, field)
         if access is None or not access.enforced or field.startswith("__"):
             return _next(root, info, *args, **kwargs)
         parent = info.parent_type.name
         if parent in ROOT_TYPES:
-            try:
-                if not access.may_execute(parent, field):
-                    raise Forbidden(f"your role may not use {parent}.{field}")
-                if parent == "Mutation" and "input" in kwargs:
-                    if info.context.audit is not None:
-                        info.context.audit.input_fields[field] = sorted(kwargs["input"])
-                    targets: Mapping[str, str] = info.context.write_targets
-                    if field in targets:
-                        check_writes(access, targets[field], kwargs["input"])
-            except Forbidden as refusal:
-                if info.context.audit is not None:
-                    info.context.audit.record_denied(f"{parent}.{field}: {refusal.message}")
-                raise
+            check_root_field(context, parent, field, kwargs)
             return _next(root, info, *args, **kwargs)
-        if field == "id" or parent not in access.compiled.record_types:
+        if not is_checked_record_field(access, parent, field):
             return _next(root, info, *args, **kwargs)
-        through = getattr(root, "visible_through", None)
-        decision = access.field_access(parent, through).get(field, FieldAccess.NONE)
-        audit = info.context.audit
-        obj = f"{parent}.{field}"
-        if decision is FieldAccess.NONE:
-            if audit is not None:
-                audit.record_denied(f"{obj} read")
-            raise Forbidden(f"your role may not read {obj}")
-        if obj in info.context.access_control.sensitive_fields:
-            if access.requires_purpose(obj) and not (audit and audit.purpose):
-                if audit is not None:
-                    audit.record_denied(f"{obj} read without a purpose")
-                raise Forbidden(
-                    f"reading {obj} requires a stated purpose: send an X-Access-Purpose header"
-                )
-            if audit is not None:
-                audit.record_read(parent, field, root)
+        decision = check_record_field(context, parent, field, root)
         if decision is FieldAccess.FULL:
             return _next(root, info, *args, **kwargs)
         result = _next(root, info, *args, **kwargs)

@@ -19,6 +19,7 @@ from strawberry.types.field import StrawberryField
 
 from core.audit.recorder import AuditReads
 from core.authorization.enforcement import Authorize
+from core.graphql.compiled_execution import CompiledExecution
 from core.graphql.error_masking import MaskInternalErrors
 from core.graphql.scalars import SCALAR_OVERRIDES
 from core.limits.enforcement import EnforceRequestLimits
@@ -176,6 +177,7 @@ def build_schema(plugins: Iterable[Plugin], *, authorize: bool = True) -> CareGr
                 EnforceRequestLimits,
                 AuditReads,
                 *([Authorize] if authorize else []),
+                CompiledExecution,  # last: every check before execution has run
             ],
         )
     except Exception as error:  # strawberry's own duplicate-name checks, made readable

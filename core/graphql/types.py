@@ -5,7 +5,7 @@ DataLoaders, never row by row.
 """
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, ClassVar, Self, TypeVar
 
@@ -14,6 +14,7 @@ from strawberry import relay
 
 from core import models
 from core.graphql import enums
+from core.graphql.batching import batched
 from core.graphql.context import Info
 from core.region_codes import RegionLevel
 from core.resident_id import Sex
@@ -45,6 +46,104 @@ def or_none(build: Callable[[Any], T], row: Any) -> T | None:
 async def load_nodes(loader: Any, node_ids: Iterable[str]) -> list[Any]:
     """Rows for the UUID keys inside `node_ids`, None where a key is malformed or unknown."""
     return await _load_many(loader, _uuids(node_ids))
+
+
+async def _one_each(loader: Any, keys: list[Any], build: Callable[[Any], T]) -> list[T | None]:
+    """`build(row)` for each key's row (None for no key, or a row the request cannot see)."""
+    rows = await _load_many(loader, keys)
+    return [or_none(build, row) for row in rows]
+
+
+async def _many_each(loader: Any, keys: list[Any], build: Callable[[Any], T]) -> list[list[T]]:
+    groups = await loader.load_many(keys)
+    return [[build(row) for row in group] for group in groups]
+
+
+# The relations of the core types, each for many parents at once (see core.graphql.batching);
+# the fields' own resolvers call them with one parent.
+
+
+async def parents_of_regions(regions: Sequence["Region"], info: Info) -> list["Region | None"]:
+    loader = info.context.loaders.region
+    return await _one_each(loader, [r.parent_code for r in regions], Region.from_row)
+
+
+async def subregions_of(regions: Sequence["Region"], info: Info) -> list[list["Region"]]:
+    loader = info.context.loaders.subregions
+    return await _many_each(loader, [r.code for r in regions], Region.from_row)
+
+
+async def regions_of_organizations(
+    organizations: Sequence["Organization"], info: Info
+) -> list["Region"]:
+    rows = await info.context.loaders.region.load_many([o.region_code for o in organizations])
+    return [Region.from_row(row) for row in rows]
+
+
+async def guardianships_of_guardians(
+    guardians: Sequence["Guardian"], info: Info
+) -> list[list["Guardianship"]]:
+    loader = info.context.loaders.guardianships_of_guardian
+    return await _many_each(loader, [uuid.UUID(g.id) for g in guardians], Guardianship.from_row)
+
+
+async def guardians_of(
+    guardianships: Sequence["Guardianship"], info: Info
+) -> list["Guardian | None"]:
+    loader = info.context.loaders.guardian
+    return await _one_each(loader, [g.guardian_id for g in guardianships], Guardian.from_row)
+
+
+async def children_of(records: Sequence[Any], info: Info) -> list["Child | None"]:
+    """The child each record (a guardianship, a case) is about."""
+    loader = info.context.loaders.child
+    return await _one_each(loader, [r.child_id for r in records], Child.from_row)
+
+
+async def household_regions_of(children: Sequence["Child"], info: Info) -> list["Region | None"]:
+    loader = info.context.loaders.region
+    return await _one_each(loader, [c.household_region_code for c in children], Region.from_row)
+
+
+async def residence_regions_of(children: Sequence["Child"], info: Info) -> list["Region | None"]:
+    loader = info.context.loaders.region
+    return await _one_each(loader, [c.residence_region_code for c in children], Region.from_row)
+
+
+async def guardianships_of_children(
+    children: Sequence["Child"], info: Info
+) -> list[list["Guardianship"]]:
+    loader = info.context.loaders.guardianships_of_child
+    return await _many_each(loader, [uuid.UUID(c.id) for c in children], Guardianship.from_row)
+
+
+async def cases_of_children(children: Sequence["Child"], info: Info) -> list[list["Case"]]:
+    loader = info.context.loaders.cases_of_child
+    return await _many_each(loader, [uuid.UUID(c.id) for c in children], Case.from_row)
+
+
+async def open_cases_of(children: Sequence["Child"], info: Info) -> list[list["Case"]]:
+    loader = info.context.loaders.open_cases_of_child
+    return await _many_each(loader, [uuid.UUID(c.id) for c in children], Case.from_row)
+
+
+async def organizations_of_events(
+    events: Sequence["CaseEvent"], info: Info
+) -> list["Organization | None"]:
+    loader = info.context.loaders.organization
+    keys = [e.organization_id for e in events]
+    return await _one_each(loader, keys, Organization.from_row)
+
+
+async def openers_of(cases: Sequence["Case"], info: Info) -> list["Organization"]:
+    keys = [c.opened_by_organization_id for c in cases]
+    rows = await info.context.loaders.organization.load_many(keys)
+    return [Organization.from_row(row) for row in rows]
+
+
+async def events_of(cases: Sequence["Case"], info: Info) -> list[list["CaseEvent"]]:
+    loader = info.context.loaders.events_of_case
+    return await _many_each(loader, [uuid.UUID(c.id) for c in cases], CaseEvent.from_row)
 
 
 class RecordNode(relay.Node):
@@ -93,17 +192,18 @@ class Region(relay.Node):
         rows = await _load_many(info.context.loaders.region, list(node_ids))
         return [cls.from_row(row) if row else None for row in rows]
 
-    @strawberry.field(description="The enclosing region (上级行政区划).")
+    @strawberry.field(
+        description="The enclosing region (上级行政区划).", metadata=batched(parents_of_regions)
+    )
     async def parent(self, info: Info) -> "Region | None":
-        if self.parent_code is None:
-            return None
-        row = await info.context.loaders.region.load(self.parent_code)
-        return Region.from_row(row) if row else None
+        return (await parents_of_regions([self], info))[0]
 
-    @strawberry.field(description="The regions directly inside this one (下级行政区划).")
+    @strawberry.field(
+        description="The regions directly inside this one (下级行政区划).",
+        metadata=batched(subregions_of),
+    )
     async def subregions(self, info: Info) -> list["Region"]:
-        rows = await info.context.loaders.subregions.load(self.code)
-        return [Region.from_row(row) for row in rows]
+        return (await subregions_of([self], info))[0]
 
 
 @strawberry.type(
@@ -130,10 +230,9 @@ class Organization(RecordNode):
             region_code=row.region_code,
         )
 
-    @strawberry.field
+    @strawberry.field(metadata=batched(regions_of_organizations))
     async def region(self, info: Info) -> Region:
-        row = await info.context.loaders.region.load(self.region_code)
-        return Region.from_row(row)
+        return (await regions_of_organizations([self], info))[0]
 
 
 @strawberry.type(
@@ -162,10 +261,12 @@ class Guardian(RecordNode):
             visible_through=getattr(row, "visible_through", None),
         )
 
-    @strawberry.field(description="The children this person is guardian or caregiver of.")
+    @strawberry.field(
+        description="The children this person is guardian or caregiver of.",
+        metadata=batched(guardianships_of_guardians),
+    )
     async def guardianships(self, info: Info) -> list["Guardianship"]:
-        rows = await info.context.loaders.guardianships_of_guardian.load(uuid.UUID(self.id))
-        return [Guardianship.from_row(row) for row in rows]
+        return (await guardianships_of_guardians([self], info))[0]
 
 
 @strawberry.type(
@@ -209,15 +310,13 @@ class Guardianship(RecordNode):
             visible_through=getattr(row, "visible_through", None),
         )
 
-    @strawberry.field
+    @strawberry.field(metadata=batched(guardians_of))
     async def guardian(self, info: Info) -> Guardian | None:
-        return or_none(
-            Guardian.from_row, await info.context.loaders.guardian.load(self.guardian_id)
-        )
+        return (await guardians_of([self], info))[0]
 
-    @strawberry.field
+    @strawberry.field(metadata=batched(children_of))
     async def child(self, info: Info) -> "Child | None":
-        return or_none(Child.from_row, await info.context.loaders.child.load(self.child_id))
+        return (await children_of([self], info))[0]
 
 
 @strawberry.type(description="A child (儿童) in the shared records.")
@@ -291,32 +390,38 @@ class Child(RecordNode):
         before_birthday = (today.month, today.day) < (self.birth_date.month, self.birth_date.day)
         return today.year - self.birth_date.year - int(before_birthday)
 
-    @strawberry.field(description="Household-registration region (户籍地).")
+    @strawberry.field(
+        description="Household-registration region (户籍地).",
+        metadata=batched(household_regions_of),
+    )
     async def household_region(self, info: Info) -> Region | None:
-        return or_none(
-            Region.from_row, await info.context.loaders.region.load(self.household_region_code)
-        )
+        return (await household_regions_of([self], info))[0]
 
-    @strawberry.field(description="Region the child lives in (居住地).")
+    @strawberry.field(
+        description="Region the child lives in (居住地).", metadata=batched(residence_regions_of)
+    )
     async def residence_region(self, info: Info) -> Region | None:
-        return or_none(
-            Region.from_row, await info.context.loaders.region.load(self.residence_region_code)
-        )
+        return (await residence_regions_of([self], info))[0]
 
-    @strawberry.field(description="Guardians and caregivers (监护人及照护人).")
+    @strawberry.field(
+        description="Guardians and caregivers (监护人及照护人).",
+        metadata=batched(guardianships_of_children),
+    )
     async def guardianships(self, info: Info) -> list[Guardianship]:
-        rows = await info.context.loaders.guardianships_of_child.load(uuid.UUID(self.id))
-        return [Guardianship.from_row(row) for row in rows]
+        return (await guardianships_of_children([self], info))[0]
 
-    @strawberry.field(description="Protection cases about this child, oldest first (个案).")
+    @strawberry.field(
+        description="Protection cases about this child, oldest first (个案).",
+        metadata=batched(cases_of_children),
+    )
     async def cases(self, info: Info) -> list["Case"]:
-        rows = await info.context.loaders.cases_of_child.load(uuid.UUID(self.id))
-        return [Case.from_row(row) for row in rows]
+        return (await cases_of_children([self], info))[0]
 
-    @strawberry.field(description="Cases not yet closed (未结个案).")
+    @strawberry.field(
+        description="Cases not yet closed (未结个案).", metadata=batched(open_cases_of)
+    )
     async def open_cases(self, info: Info) -> list["Case"]:
-        rows = await info.context.loaders.open_cases_of_child.load(uuid.UUID(self.id))
-        return [Case.from_row(row) for row in rows]
+        return (await open_cases_of([self], info))[0]
 
 
 @strawberry.type(description="One entry of a case's timeline (个案事件). Never rewritten.")
@@ -345,12 +450,12 @@ class CaseEvent(RecordNode):
             visible_through=getattr(row, "visible_through", None),
         )
 
-    @strawberry.field(description="The organisation on whose behalf it was recorded.")
+    @strawberry.field(
+        description="The organisation on whose behalf it was recorded.",
+        metadata=batched(organizations_of_events),
+    )
     async def organization(self, info: Info) -> Organization | None:
-        if self.organization_id is None:
-            return None
-        row = await info.context.loaders.organization.load(self.organization_id)
-        return Organization.from_row(row) if row else None
+        return (await organizations_of_events([self], info))[0]
 
 
 @strawberry.type(description="A protection case (个案) about one child.")
@@ -383,14 +488,16 @@ class Case(RecordNode):
             visible_through=getattr(row, "visible_through", None),
         )
 
-    @strawberry.field
+    @strawberry.field(metadata=batched(children_of))
     async def child(self, info: Info) -> Child | None:
-        return or_none(Child.from_row, await info.context.loaders.child.load(self.child_id))
+        return (await children_of([self], info))[0]
 
-    @strawberry.field(description="The organisation that opened the case (立案单位).")
+    @strawberry.field(
+        description="The organisation that opened the case (立案单位).",
+        metadata=batched(openers_of),
+    )
     async def opened_by(self, info: Info) -> Organization:
-        row = await info.context.loaders.organization.load(self.opened_by_organization_id)
-        return Organization.from_row(row)
+        return (await openers_of([self], info))[0]
 
     @strawberry.field(description="Organisations the case is assigned to (承办单位).")
     async def assigned_organizations(self, info: Info) -> list[Organization]:
@@ -400,10 +507,11 @@ class Case(RecordNode):
         )
         return [Organization.from_row(row) for row in rows]
 
-    @strawberry.field(description="The timeline, oldest first (个案时间线).")
+    @strawberry.field(
+        description="The timeline, oldest first (个案时间线).", metadata=batched(events_of)
+    )
     async def events(self, info: Info) -> list[CaseEvent]:
-        rows = await info.context.loaders.events_of_case.load(uuid.UUID(self.id))
-        return [CaseEvent.from_row(row) for row in rows]
+        return (await events_of([self], info))[0]
 
 
 @strawberry.type(description="The caller, as the request's credentials name them (当前用户).")

@@ -6,7 +6,7 @@ roles only the roles that see the child decide what of the record they may read.
 """
 
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import date, timedelta
 from enum import Enum
 from typing import Any, Self
@@ -24,6 +24,7 @@ from core.plugin_api import (
     Through,
     batch_many_per_key,
     batch_one_per_key,
+    batched,
     enums,
     load_nodes,
     models,
@@ -151,7 +152,7 @@ def _latest_contact_per_child(
             .where(contact.child_id.in_(keys))
             .group_by(contact.child_id)
         )
-        async with info.context.session() as session:
+        async with info.context.read_session() as session:
             latest: dict[uuid.UUID, date] = {
                 child_id: on for child_id, on in (await session.execute(statement)).all()
             }
@@ -235,6 +236,20 @@ async def _child(info: Info, child_id: uuid.UUID) -> Child | None:
     return or_none(Child.from_row, await info.context.loaders.child.load(child_id))
 
 
+async def children_of_enrollments(
+    enrollments: Sequence["Enrollment"], info: Info
+) -> list[Child | None]:
+    rows = await info.context.loaders.child.load_many([e.child_id for e in enrollments])
+    return [or_none(Child.from_row, row) for row in rows]
+
+
+async def latest_contacts_of_enrollments(
+    enrollments: Sequence["Enrollment"], info: Info
+) -> list[date | None]:
+    loader = latest_contact_of_child(info)
+    return list(await loader.load_many([e.child_id for e in enrollments]))
+
+
 def _newest_first(rows: list[Any]) -> list[Any]:
     return list(reversed(rows))
 
@@ -282,15 +297,16 @@ class Enrollment(relay.Node):
         row = await info.context.loaders.organization.load(self.school_id)
         return Organization.from_row(row)
 
-    @strawberry.field
+    @strawberry.field(metadata=batched(children_of_enrollments))
     async def child(self, info: Info) -> Child | None:
-        return await _child(info, self.child_id)
+        return (await children_of_enrollments([self], info))[0]
 
     @strawberry.field(
-        description="Day of the pupil's latest home-school contact (最近一次家校联系), if any."
+        description="Day of the pupil's latest home-school contact (最近一次家校联系), if any.",
+        metadata=batched(latest_contacts_of_enrollments),
     )
     async def last_home_school_contact_on(self, info: Info) -> date | None:
-        return await latest_contact_of_child(info).load(self.child_id)
+        return (await latest_contacts_of_enrollments([self], info))[0]
 
 
 # --- mentoring pairs (结对帮扶) ----------------------------------------------------------------
