@@ -24,12 +24,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 
+from bench import mutations
 from bench.scenarios import SCENARIOS, Scenario, global_id
 from core.database import create_engine
 from core.plugin_registry import enabled_plugins
@@ -44,7 +46,13 @@ from core.testing import (
 
 RESULTS = Path(__file__).parent / "results" / "benchmark.json"
 ROOT = Path(__file__).resolve().parent.parent
-TARGETS = ("floor", "caregraph", "caregraph_without_authorization", "caregraph_two_processes")
+TARGETS = (
+    "floor",
+    "caregraph",
+    "caregraph_without_authorization",
+    "caregraph_two_processes",
+    "caregraph_general_path",
+)
 
 
 def free_port() -> int:
@@ -105,10 +113,27 @@ async def choose_inputs(database_url: str) -> dict[str, Any]:
             "WHERE c.residence_region_code LIKE $1 || '%' ORDER BY c.id LIMIT 20",
             county,
         )
+        open_cases = await connection.fetch(
+            "SELECT k.id, left(c.residence_region_code, 12) AS village FROM cases k "
+            "JOIN children c ON c.id = k.child_id "
+            "WHERE c.residence_region_code LIKE $1 || '%' AND k.status <> 'CLOSED' "
+            "AND length(c.residence_region_code) = 12 ORDER BY k.id LIMIT 50",
+            county,
+        )
+        school = await connection.fetchval(
+            "SELECT school_id FROM education_enrollments WHERE status <> 'TRANSFERRED' "
+            "GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
+        )
     finally:
         await connection.close()
     return {
         "county": county,
+        "school": str(school),
+        "teacher_page": [{"school": global_id("Organization", school)}],
+        "mutation_mix": [
+            {"village": row["village"], "case_id": global_id("Case", row["id"])}
+            for row in open_cases
+        ],
         "township_list": [
             {"region": row["code"], "types": [row["guardianship_type"]]} for row in townships
         ],
@@ -124,15 +149,27 @@ def bodies_for(scenario: Scenario, inputs: dict[str, Any]) -> tuple[list[Any], l
     return graphql, floor
 
 
-def load(
-    urls: list[str], bodies: list[Any], headers: dict[str, str], concurrency: int, duration: float
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Target:
+    """Where the load generator sends a scenario's requests, and which."""
+
+    urls: list[str]
+    bodies: list[Any]
+    headers: dict[str, str]
+    flow: str | None = None  # "mutations": the mutation mix, built step by step
+    floor: bool = False
+
+
+def load(target: Target, concurrency: int, duration: float) -> dict[str, Any]:
+    urls, bodies, headers = target.urls, target.bodies, target.headers
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
         json.dump(bodies, file, ensure_ascii=False)
     command = [sys.executable, "-m", "bench.load", "--body-file", file.name]
     command += [f"--url={url}" for url in urls]
     command += [f"--header={name}: {value}" for name, value in headers.items()]
     command += ["--concurrency", str(concurrency), "--duration", str(duration)]
+    if target.flow:
+        command += ["--flow", target.flow] + (["--floor"] if target.floor else [])
     output = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
     os.unlink(file.name)
     result: dict[str, Any] = json.loads(output.stdout)
@@ -157,7 +194,9 @@ async def verify_and_count(
             expected = (await client.post(urls["floor"], json=floor_body)).json()
             without = urls["caregraph_without_authorization"]
             unauthorized = (await client.post(without, json=body, headers=headers)).json()
-            for got in (answer, unauthorized):
+            general = urls["caregraph_general_path"]
+            generally = (await client.post(general, json=body, headers=headers)).json()
+            for got in (answer, unauthorized, generally):
                 if "errors" in got or got.get("data") != expected["data"]:
                     where = first_difference(got.get("data"), expected["data"], "data")
                     raise AssertionError(
@@ -168,17 +207,45 @@ async def verify_and_count(
     return float(after - before) / len(graphql)
 
 
+def token_for_scenario(scenario: Scenario, inputs: dict[str, Any]) -> str:
+    """A caller of the scenario's department: a teacher of the school, a caseworker of the
+    county."""
+    if scenario.department == "education":
+        return token_for(scenario.department, scenario.role, organization_id=inputs["school"])
+    return token_for(scenario.department, scenario.role, region_code=inputs["county"])
+
+
+async def seed(url: str, children: int) -> None:
+    """`caregraph seed`'s children, guardians and cases, the education plugin's enrolments
+    and home-school contacts, then fresh planner statistics."""
+    from plugins.education.demo import load_demo as load_education
+
+    engine = create_engine(url, pool_size=2)
+    try:
+        await seed_children(engine, children, seed=2018)
+        await load_education(engine)
+        async with engine.connect() as connection:
+            await connection.exec_driver_sql("ANALYZE")
+    finally:
+        await engine.dispose()
+
+
 async def measure_size(
     children: int, concurrencies: list[int], duration: float, rounds: int
 ) -> dict[str, Any]:
     plugins = enabled_plugins()
     async with temporary_database(database_server_url(), plugins) as url:
-        engine = create_engine(url, pool_size=2)
         started = time.perf_counter()
-        await seed_children(engine, children, seed=2018)
-        await engine.dispose()
+        await seed(url, children)
         print(f"seeded {children} children in {time.perf_counter() - started:.0f} s", flush=True)
         database = plain_url(url)
+        # what CareGraph sets on its own connections (core.database), for the floor too
+        admin = await asyncpg.connect(database)
+        try:
+            name = await admin.fetchval("SELECT current_database()")
+            await admin.execute(f'ALTER DATABASE "{name}" SET random_page_cost = 1.1')
+        finally:
+            await admin.close()
         inputs = await choose_inputs(database)
         processes = {
             "floor": start("bench.floor", "--database-url", database),
@@ -187,15 +254,18 @@ async def measure_size(
             "caregraph_without_authorization": start(
                 "bench.server", "--database-url", database, "--no-authorization"
             ),
+            "caregraph_general_path": start(
+                "bench.server", "--database-url", database, "--no-compiled-execution"
+            ),
         }
         try:
             for _, port in processes.values():
                 wait_for(port)
             base = {name: f"http://127.0.0.1:{port}" for name, (_, port) in processes.items()}
-            token = token_for("civil_affairs", "caseworker", region_code=inputs["county"])
-            headers = {"authorization": f"Bearer {token}"}
             report: dict[str, Any] = {}
             for scenario in SCENARIOS.values():
+                token = token_for_scenario(scenario, inputs)
+                headers = {"authorization": f"Bearer {token}"}
                 graphql, floor = bodies_for(scenario, inputs)
                 urls = {
                     "floor": f"{base['floor']}/floor/{scenario.name}",
@@ -203,45 +273,115 @@ async def measure_size(
                     "caregraph_without_authorization": (
                         f"{base['caregraph_without_authorization']}/graphql"
                     ),
+                    "caregraph_general_path": f"{base['caregraph_general_path']}/graphql",
                 }
                 statements = await verify_and_count(scenario, graphql, floor, urls, token)
-                targets: dict[str, tuple[list[str], list[Any], dict[str, str]]] = {
-                    "floor": ([urls["floor"]], floor, {}),
-                    "caregraph": ([urls["caregraph"]], graphql, headers),
-                    "caregraph_without_authorization": (
-                        [urls["caregraph_without_authorization"]],
-                        graphql,
-                        headers,
+                targets = {
+                    "floor": Target([urls["floor"]], floor, {}),
+                    "caregraph": Target([urls["caregraph"]], graphql, headers),
+                    "caregraph_without_authorization": Target(
+                        [urls["caregraph_without_authorization"]], graphql, headers
                     ),
-                    "caregraph_two_processes": (
+                    "caregraph_two_processes": Target(
                         [urls["caregraph"], f"{base['caregraph_second']}/graphql"],
                         graphql,
                         headers,
                     ),
+                    "caregraph_general_path": Target(
+                        [urls["caregraph_general_path"]], graphql, headers
+                    ),
                 }
-                levels: dict[str, Any] = {}
-                for concurrency in concurrencies:
-                    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in targets}
-                    for round_number in range(rounds):
-                        shift = round_number % len(TARGETS)
-                        for name in TARGETS[shift:] + TARGETS[:shift]:
-                            target_urls, bodies, target_headers = targets[name]
-                            runs[name].append(
-                                load(target_urls, bodies, target_headers, concurrency, duration)
-                            )
-                    levels[str(concurrency)] = summarise(runs)
-                    print(f"{scenario.name} c={concurrency}: {levels[str(concurrency)]['ratios']}")
+                levels = measure_targets(scenario.name, targets, concurrencies, rounds, duration)
                 report[scenario.name] = {
                     "description": scenario.description,
                     "statements_per_request": statements,
                     "concurrency": levels,
                 }
+            report["mutation_mix"] = await measure_mutation_mix(
+                base, inputs, concurrencies, rounds, duration
+            )
             memory = {name: peak_memory_mb(process) for name, (process, _) in processes.items()}
         finally:
             for process, _ in processes.values():
                 process.terminate()
                 process.wait(timeout=10)
     return {"children": children, "scenarios": report, "peak_memory_mb": memory}
+
+
+def measure_targets(
+    label: str,
+    targets: dict[str, Target],
+    concurrencies: list[int],
+    rounds: int,
+    duration: float,
+) -> dict[str, Any]:
+    """Each target under load in turn, rotating the order every round, at each level."""
+    order = [name for name in TARGETS if name in targets]
+    levels: dict[str, Any] = {}
+    for concurrency in concurrencies:
+        runs: dict[str, list[dict[str, Any]]] = {name: [] for name in order}
+        for round_number in range(rounds):
+            shift = round_number % len(order)
+            for name in order[shift:] + order[:shift]:
+                runs[name].append(load(targets[name], concurrency, duration))
+        levels[str(concurrency)] = summarise(runs)
+        print(f"{label} c={concurrency}: {levels[str(concurrency)]['ratios']}", flush=True)
+    return levels
+
+
+async def measure_mutation_mix(
+    base: dict[str, str],
+    inputs: dict[str, Any],
+    concurrencies: list[int],
+    rounds: int,
+    duration: float,
+) -> dict[str, Any]:
+    """Scenario 4 (bench.mutations): one flow is run first against CareGraph and the floor,
+    which must both accept every step, counting CareGraph's statements per mutation."""
+    starts: list[dict[str, Any]] = inputs["mutation_mix"]
+    token = token_for("civil_affairs", "caseworker", region_code=inputs["county"])
+    headers = {"authorization": f"Bearer {token}"}
+    statements_url = f"{base['caregraph']}/bench/statements"
+    async with httpx.AsyncClient(timeout=60) as client:
+        before = (await client.get(statements_url)).json()["count"]
+        state = mutations.FlowState(village=starts[0]["village"], case_id=starts[0]["case_id"])
+        floor_state = mutations.FlowState(**starts[0])
+        for step in mutations.STEPS:
+            answer = (
+                await client.post(
+                    f"{base['caregraph']}/graphql",
+                    json=mutations.graphql_request(step, state),
+                    headers=headers,
+                )
+            ).json()
+            if "errors" in answer:
+                raise AssertionError(f"mutation mix, {step}: {answer['errors']}")
+            mutations.read_graphql_answer(step, state, answer)
+            floor_answer = await client.post(
+                f"{base['floor']}/floor/mutation_mix",
+                json=mutations.floor_request(step, floor_state),
+            )
+            floor_answer.raise_for_status()
+            mutations.read_floor_answer(step, floor_state, floor_answer.json())
+        after = (await client.get(statements_url)).json()["count"]
+    graphql_url = f"{base['caregraph']}/graphql"
+    targets = {
+        "floor": Target([f"{base['floor']}/floor/mutation_mix"], starts, {}, "mutations", True),
+        "caregraph": Target([graphql_url], starts, headers, "mutations"),
+        "caregraph_without_authorization": Target(
+            [f"{base['caregraph_without_authorization']}/graphql"], starts, headers, "mutations"
+        ),
+        "caregraph_two_processes": Target(
+            [graphql_url, f"{base['caregraph_second']}/graphql"], starts, headers, "mutations"
+        ),
+    }
+    return {
+        "description": "a caseworker registers a child, updates it with the version read, "
+        "and records a follow-up on an open case (bench/mutations.py); each mutation counts "
+        "as a request",
+        "statements_per_request": (after - before) / len(mutations.STEPS),
+        "concurrency": measure_targets("mutation_mix", targets, concurrencies, rounds, duration),
+    }
 
 
 def first_difference(got: Any, expected: Any, path: str) -> str:
@@ -287,6 +427,9 @@ def summarise(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
             medians["caregraph_two_processes"]["requests_per_second"] / with_authorization, 3
         ),
     }
+    if "caregraph_general_path" in medians:
+        general = medians["caregraph_general_path"]["requests_per_second"] or 1.0
+        ratios["fast_path_to_general_path"] = round(with_authorization / general, 3)
     return {"targets": medians, "ratios": ratios}
 
 

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from bench.mutations import floor_step
 from bench.scenarios import SCENARIOS
 
 
@@ -33,7 +34,17 @@ def create_floor_app(database_url: str) -> Starlette:
         body = json.dumps({"data": data}, ensure_ascii=False, separators=(",", ":"))
         return Response(body, media_type="application/json")
 
-    return Starlette(routes=[Route("/floor/{name}", answer, methods=["POST"])], lifespan=lifespan)
+    async def mutate(request: Request) -> Response:
+        answer = await floor_step(request.app.state.pool, await request.json())
+        return Response(json.dumps(answer), media_type="application/json")
+
+    return Starlette(
+        routes=[
+            Route("/floor/mutation_mix", mutate, methods=["POST"]),
+            Route("/floor/{name}", answer, methods=["POST"]),
+        ],
+        lifespan=lifespan,
+    )
 
 
 def main() -> None:

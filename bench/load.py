@@ -3,6 +3,10 @@ scenario's requests back to back for `duration` seconds, spreading them over the
 a load balancer would; prints requests per second, latency percentiles and failures as JSON.
 
     python -m bench.load --url http://127.0.0.1:8000/graphql --body-file B.json …
+
+With `--flow mutations`, each client runs the mutation mix of bench.mutations instead, each
+request built from the previous answers; the body file then lists each client's starting
+state (`{"village": …, "case_id": …}`), and `--floor` sends the floor's bodies.
 """
 
 import argparse
@@ -15,6 +19,8 @@ import time
 from typing import Any
 
 import httpx
+
+from bench import mutations
 
 
 def percentile(sorted_values: list[float], fraction: float) -> float:
@@ -30,6 +36,9 @@ async def run(
     headers: dict[str, str],
     concurrency: int,
     duration: float,
+    *,
+    flow: str | None = None,
+    floor: bool = False,
 ) -> dict[str, Any]:
     latencies: list[float] = []
     failures = 0
@@ -39,20 +48,39 @@ async def run(
     async with httpx.AsyncClient(timeout=60, limits=limits) as client:
         deadline = time.perf_counter() + duration
 
-        async def worker() -> None:
+        async def send(body: dict[str, Any]) -> dict[str, Any] | None:
             nonlocal failures
+            started = time.perf_counter()
+            response = await client.post(next(targets), json=body, headers=headers)
+            elapsed = time.perf_counter() - started
+            answer: dict[str, Any] = response.json()
+            if response.status_code == 200 and "errors" not in answer:
+                latencies.append(elapsed)
+                return answer
+            failures += 1
+            return None
+
+        async def worker() -> None:
             while time.perf_counter() < deadline:
-                started = time.perf_counter()
-                response = await client.post(next(targets), json=next(requests), headers=headers)
-                elapsed = time.perf_counter() - started
-                ok = response.status_code == 200 and "errors" not in response.json()
-                if ok:
-                    latencies.append(elapsed)
-                else:
-                    failures += 1
+                await send(next(requests))
+
+        async def flow_worker(start: dict[str, Any]) -> None:
+            build = mutations.floor_request if floor else mutations.graphql_request
+            read = mutations.read_floor_answer if floor else mutations.read_graphql_answer
+            while time.perf_counter() < deadline:
+                state = mutations.FlowState(village=start["village"], case_id=start["case_id"])
+                for step in mutations.STEPS:
+                    answer = await send(build(step, state))
+                    if answer is None:
+                        break
+                    read(step, state, answer)
 
         began = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        if flow == "mutations":
+            starts = [bodies[i % len(bodies)] for i in range(concurrency)]
+            await asyncio.gather(*(flow_worker(start) for start in starts))
+        else:
+            await asyncio.gather(*(worker() for _ in range(concurrency)))
         wall = time.perf_counter() - began
     latencies.sort()
     return {
@@ -73,12 +101,22 @@ def main() -> None:
     parser.add_argument("--header", action="append", default=[], help="name: value")
     parser.add_argument("--concurrency", type=int, default=10)
     parser.add_argument("--duration", type=float, default=5.0)
+    parser.add_argument("--flow", choices=["mutations"], help="run a flow, not fixed bodies")
+    parser.add_argument("--floor", action="store_true", help="the flow's floor bodies")
     arguments = parser.parse_args()
     with open(arguments.body_file, encoding="utf-8") as file:
         bodies = json.load(file)
     headers = dict(h.split(": ", 1) for h in arguments.header)
     result = asyncio.run(
-        run(arguments.url, bodies, headers, arguments.concurrency, arguments.duration)
+        run(
+            arguments.url,
+            bodies,
+            headers,
+            arguments.concurrency,
+            arguments.duration,
+            flow=arguments.flow,
+            floor=arguments.floor,
+        )
     )
     json.dump(result, sys.stdout)
 

@@ -66,6 +66,78 @@ async def _guardianships(
     return found
 
 
+TEACHER_PAGE = """
+query TeacherPage($school: ID!) {
+  enrollments(schoolId: $school, first: 50) {
+    edges { node {
+      studentNumber grade className lastHomeSchoolContactOn
+      child {
+        id name sex age isLeftBehind
+        residenceRegion { name }
+        guardianships { relationship worksAway guardian { name } }
+      }
+    } }
+  }
+}
+"""
+
+# The left-behind test of core.left_behind, written out by hand for the floor.
+LEFT_BEHIND_SQL = """
+    c.birth_date + interval '16 years' > current_date AND (
+      SELECT coalesce(bool_or(g.works_away), false)
+             AND count(*) FILTER (WHERE g.works_away OR g.capacity <> 'FULL') >= 2
+      FROM guardianships g
+      WHERE g.child_id = c.id AND g.relationship IN ('FATHER', 'MOTHER'))
+"""
+
+
+async def teacher_page_floor(pool: asyncpg.Pool, variables: dict[str, Any]) -> dict[str, Any]:
+    school = uuid.UUID(base64.b64decode(variables["school"]).decode().split(":", 1)[1])
+    async with pool.acquire() as connection:
+        pupils = await connection.fetch(
+            f"""
+            SELECT e.student_number, e.grade, e.class_name, c.id, c.name, c.sex, c.birth_date,
+                   {LEFT_BEHIND_SQL} AS left_behind, r.name AS region_name,
+                   (SELECT max(h.contacted_on) FROM education_home_school_contacts h
+                    WHERE h.child_id = c.id) AS last_contact
+            FROM education_enrollments e
+            JOIN children c ON c.id = e.child_id
+            JOIN regions r ON r.code = c.residence_region_code
+            WHERE e.school_id = $1 AND e.status <> 'TRANSFERRED'
+            ORDER BY e.student_number, e.id
+            LIMIT 50
+            """,
+            school,
+        )
+        guardianships = await _guardianships(connection, [row["id"] for row in pupils])
+    return {
+        "enrollments": {
+            "edges": [
+                {
+                    "node": {
+                        "studentNumber": row["student_number"],
+                        "grade": row["grade"],
+                        "className": row["class_name"],
+                        "lastHomeSchoolContactOn": (
+                            row["last_contact"].isoformat() if row["last_contact"] else None
+                        ),
+                        "child": {
+                            "id": global_id("Child", row["id"]),
+                            "name": row["name"],
+                            "sex": row["sex"],
+                            "age": age(row["birth_date"]),
+                            "isLeftBehind": row["left_behind"],
+                            "residenceRegion": {"name": row["region_name"]},
+                            "guardianships": guardianships[row["id"]],
+                        },
+                    }
+                }
+                for row in pupils
+            ]
+        }
+    }
+
+
 TOWNSHIP_LIST = """
 query TownshipList($region: String!, $types: [GuardianshipType!]) {
   children(first: 100, filter: {regionCode: $region, guardianshipTypes: $types}) {
@@ -223,6 +295,16 @@ async def child_profile_floor(pool: asyncpg.Pool, variables: dict[str, Any]) -> 
 SCENARIOS = {
     scenario.name: scenario
     for scenario in (
+        Scenario(
+            name="teacher_page",
+            description="a teacher's page: 50 pupils of their school with region, guardians, "
+            "left-behind status and last home-school contact",
+            document=TEACHER_PAGE,
+            department="education",
+            role="teacher",
+            region_code=None,
+            floor=teacher_page_floor,
+        ),
         Scenario(
             name="township_list",
             description="a township caseworker's list: 100 children of a township with one "

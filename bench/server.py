@@ -3,6 +3,7 @@ off, counting the SQL statements it sends (GET /bench/statements), which a produ
 does not expose.
 
     python -m bench.server --port 8000 --database-url postgresql://… [--no-authorization]
+                           [--no-compiled-execution]
 """
 
 import argparse
@@ -23,13 +24,16 @@ from core.settings import Settings
 from core.testing import TEST_JWT_SECRET
 
 
-def create_bench_app(database_url: str, *, authorization: bool) -> Starlette:
+def create_bench_app(
+    database_url: str, *, authorization: bool, compiled_execution: bool = True
+) -> Starlette:
     settings = Settings.model_validate(
         {
             "database_url": database_url,
             "CAREGRAPH_JWT_SECRET": os.environ.get("CAREGRAPH_JWT_SECRET", TEST_JWT_SECRET),
             "CAREGRAPH_RATE_LIMIT_POINTS": 0,  # the load would spend any budget
             "CAREGRAPH_SWEEP_INTERVAL": 0,
+            "CAREGRAPH_COMPILED_EXECUTION": compiled_execution,
         }
     )
     app = create_app(settings=settings, authorization=authorization)
@@ -43,7 +47,8 @@ def create_bench_app(database_url: str, *, authorization: bool) -> Starlette:
             def count(*_: Any) -> None:
                 statements["count"] += 1
 
-            event.listen(app.state.engine.sync_engine, "before_cursor_execute", count)
+            for engine in (app.state.engine, app.state.read_engine):
+                event.listen(engine.sync_engine, "before_cursor_execute", count)
             yield
 
     async def statement_count(request: Request) -> JSONResponse:
@@ -59,8 +64,17 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--no-authorization", action="store_true")
+    parser.add_argument(
+        "--no-compiled-execution",
+        action="store_true",
+        help="graphql-core executes every query (the general path)",
+    )
     arguments = parser.parse_args()
-    app = create_bench_app(arguments.database_url, authorization=not arguments.no_authorization)
+    app = create_bench_app(
+        arguments.database_url,
+        authorization=not arguments.no_authorization,
+        compiled_execution=not arguments.no_compiled_execution,
+    )
     uvicorn.run(app, host="127.0.0.1", port=arguments.port, log_level="warning")
 
 
