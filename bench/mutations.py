@@ -74,7 +74,7 @@ def graphql_request(step: str, state: FlowState) -> dict[str, Any]:
     return {
         "query": FOLLOW_UP,
         "variables": {
-            "input": {"caseId": state.case_id, "kind": "FOLLOW_UP", "note": "电话回访，情况稳定"}
+            "input": {"caseId": state.case_id, "kind": "VISIT", "note": "家访，情况稳定"}
         },
     }
 

@@ -28,6 +28,7 @@ general path calls them again.
 """
 
 import asyncio
+import inspect
 import logging
 from collections.abc import Awaitable
 from dataclasses import dataclass
@@ -166,6 +167,10 @@ class CompiledExecution(SchemaExtension):
             )
             if data is not None:
                 execution.result = GraphQLExecutionResult(data=data, errors=None)
+            elif hasattr(context, "fresh_loaders"):
+                # graphql-core starts as if the fast path had not run: with warm caches its
+                # resolvers would finish, and report errors, in another order
+                context.fresh_loaders()
         yield
 
 
@@ -224,6 +229,8 @@ class _Run:
         self.enforced = self.access is not None and self.access.enforced
         self.operation_extensions: dict[str, Any] = {}
         self.enum_names: dict[str, dict[Any, str]] = {}
+        # awaitables made by resolvers and not yet awaited, to close should the level fail
+        self.started: list[Any] = []
 
     async def complete(self, levels: list[Level]) -> None:
         """Resolve every field of every level, then the levels their objects make, together
@@ -233,22 +240,29 @@ class _Run:
             pending: list[Awaitable[Any]] = []
             # which value each awaitable settles: an index, or None for a batch's whole list
             settle: list[tuple[Resolution, int | None]] = []
-            for level in levels:
-                for plan in self.plan(level):
-                    resolution = self.resolve(level, plan)
-                    resolutions.append(resolution)
-                    if plan.batch is not None and resolution.values:
-                        pending.append(self.call_batch(level, plan, resolution.values))
-                        settle.append((resolution, None))
-                    elif plan.attribute is None and plan.definition is not None:
-                        for index, value in enumerate(resolution.values):
-                            if optimized_is_awaitable(value):
-                                pending.append(value)
-                                settle.append((resolution, index))
+            try:
+                for level in levels:
+                    for plan in self.plan(level):
+                        resolution = self.resolve(level, plan)
+                        resolutions.append(resolution)
+                        if plan.batch is not None and resolution.values:
+                            pending.append(self.call_batch(level, plan, resolution.values))
+                            settle.append((resolution, None))
+                        elif plan.attribute is None and plan.definition is not None:
+                            for index, value in enumerate(resolution.values):
+                                if optimized_is_awaitable(value):
+                                    pending.append(value)
+                                    settle.append((resolution, index))
+            except BaseException:
+                self.discard(self.started)  # resolvers called but never to be awaited
+                raise
+            self.started.clear()
             if pending:
-                for (resolution, at), value in zip(
-                    settle, await asyncio.gather(*pending), strict=True
-                ):
+                # every awaitable runs to its end, even after one fails: none is left behind
+                settled: list[Any] = await asyncio.gather(*pending, return_exceptions=True)
+                if any(isinstance(value, BaseException) for value in settled):
+                    raise GiveUp
+                for (resolution, at), value in zip(settle, settled, strict=True):
                     if at is None:
                         if len(value) != len(resolution.values):
                             raise GiveUp
@@ -286,12 +300,14 @@ class _Run:
             values = [entry.source for entry in entries]  # replaced by the batch's answer
         else:
             assert plan.definition.resolve is not None
-            values = [
-                plan.definition.resolve(
+            values = []
+            for entry in entries:
+                value = plan.definition.resolve(
                     entry.source, self.resolve_info(level, plan, entry), **plan.arguments
                 )
-                for entry in entries
-            ]
+                if optimized_is_awaitable(value):
+                    self.started.append(value)
+                values.append(value)
         return Resolution(level, plan, values, masked)
 
     def decision(self, object_type: GraphQLObjectType, plan: FieldPlan, source: Any) -> FieldAccess:
@@ -306,7 +322,9 @@ class _Run:
             _raw_info=self.resolve_info(level, plan, level.entries[0]),
             _field=plan.strawberry_field,
         )
-        return plan.batch(sources, info)
+        batch = plan.batch(sources, info)
+        self.started.append(batch)
+        return batch
 
     def resolve_info(self, level: Level, plan: FieldPlan, entry: Entry) -> Any:
         """The resolve info graphql-core would give the field's resolver."""
@@ -536,6 +554,15 @@ class _Run:
         if condition is None or is_object_type(condition):
             return False
         return self.schema.is_sub_type(condition, object_type)  # type: ignore[arg-type]
+
+    @staticmethod
+    def discard(awaitables: list[Any]) -> None:
+        for awaitable in awaitables:
+            if inspect.iscoroutine(awaitable):
+                awaitable.close()
+            elif isinstance(awaitable, asyncio.Future):
+                awaitable.cancel()
+        awaitables.clear()
 
     @staticmethod
     def serialize(leaf_type: GraphQLScalarType | GraphQLEnumType, value: Any) -> Any:

@@ -47,6 +47,14 @@ class RequestContext:
         if self.factory is not None:
             self.factory.bind(self, self.caller)
 
+    def fresh_loaders(self) -> None:
+        """Forget every loaded row: new core loaders, and plugins' loaders made anew."""
+        from core.graphql.loaders import Loaders
+
+        self.loaders = Loaders(self.read_sessions or self.sessions, self.child_scope)
+        for key in [key for key in self.extras if key.startswith("loader:")]:
+            del self.extras[key]
+
     def visible_children(self, child_id: Any) -> Any:
         """A condition on `child_id` (a column of children's ids) that keeps only the children
         this request may see; plugins filter their own records about children with it."""
