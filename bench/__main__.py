@@ -35,7 +35,7 @@ from bench import mutations
 from bench.scenarios import SCENARIOS, Scenario, global_id
 from core.database import create_engine
 from core.plugin_registry import enabled_plugins
-from core.seed.synthetic import seed_children
+from core.seed.synthetic import CIVIL_AFFAIRS_BUREAU, organization_id, seed_children
 from core.testing import (
     TEST_JWT_SECRET,
     database_server_url,
@@ -338,13 +338,16 @@ async def measure_mutation_mix(
 ) -> dict[str, Any]:
     """Scenario 4 (bench.mutations): one flow is run first against CareGraph and the floor,
     which must both accept every step, counting CareGraph's statements per mutation."""
-    starts: list[dict[str, Any]] = inputs["mutation_mix"]
-    token = token_for("civil_affairs", "caseworker", region_code=inputs["county"])
+    bureau = str(organization_id(inputs["county"], CIVIL_AFFAIRS_BUREAU))
+    starts = [{**start, "organization_id": bureau} for start in inputs["mutation_mix"]]
+    token = token_for(
+        "civil_affairs", "caseworker", region_code=inputs["county"], organization_id=bureau
+    )
     headers = {"authorization": f"Bearer {token}"}
     statements_url = f"{base['caregraph']}/bench/statements"
     async with httpx.AsyncClient(timeout=60) as client:
         before = (await client.get(statements_url)).json()["count"]
-        state = mutations.FlowState(village=starts[0]["village"], case_id=starts[0]["case_id"])
+        state = mutations.FlowState(**starts[0])
         floor_state = mutations.FlowState(**starts[0])
         for step in mutations.STEPS:
             answer = (

@@ -68,7 +68,7 @@ async def run(
             build = mutations.floor_request if floor else mutations.graphql_request
             read = mutations.read_floor_answer if floor else mutations.read_graphql_answer
             while time.perf_counter() < deadline:
-                state = mutations.FlowState(village=start["village"], case_id=start["case_id"])
+                state = mutations.FlowState(**start)
                 for step in mutations.STEPS:
                     answer = await send(build(step, state))
                     if answer is None:

@@ -43,6 +43,7 @@ class FlowState:
 
     village: str
     case_id: str  # a global ID
+    organization_id: str | None = None  # the caller's organisation, acting in the follow-up
     child_id: str | None = None  # a global ID
     version: int | None = None
 
@@ -90,7 +91,7 @@ def read_graphql_answer(step: str, state: FlowState, body: dict[str, Any]) -> No
 def floor_request(step: str, state: FlowState) -> dict[str, Any]:
     """The floor's request body of `step` (the same values, without GraphQL)."""
     graphql = graphql_request(step, state)["variables"]["input"]
-    return {"step": step, **graphql}
+    return {"step": step, **graphql, "organizationId": state.organization_id}
 
 
 def read_floor_answer(step: str, state: FlowState, body: dict[str, Any]) -> None:
@@ -139,11 +140,12 @@ async def _update(connection: Any, values: dict[str, Any]) -> dict[str, Any]:
 async def _follow_up(connection: Any, values: dict[str, Any]) -> dict[str, Any]:
     key = uuid.uuid4()
     await connection.execute(
-        "INSERT INTO case_events (id, case_id, kind, actor_user_id, actor_department, note) "
-        "VALUES ($1, $2, $3, 'floor', 'civil_affairs', $4)",
+        "INSERT INTO case_events (id, case_id, kind, actor_user_id, actor_department, "
+        "organization_id, note) VALUES ($1, $2, $3, 'floor', 'civil_affairs', $4, $5)",
         key,
         _key(values["caseId"]),
         values["kind"],
+        uuid.UUID(values["organizationId"]) if values.get("organizationId") else None,
         values["note"],
     )
     return {"id": str(key)}
