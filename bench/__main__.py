@@ -4,17 +4,21 @@
                     [--duration 5] [--rounds 2]
 
 For each data size it creates a scratch database (on DATABASE_URL's server, or an embedded
-PostgreSQL), seeds it with `caregraph seed`'s generator, and starts, each as its own process on
-127.0.0.1: the floor (`bench.floor`), CareGraph with authorization (twice, for two processes
-behind the load generator's round robin) and CareGraph without authorization (`bench.server`).
-It checks that every scenario's answers are identical from CareGraph and from the floor, counts
-SQL statements per request, then runs the load generator (`bench.load`, a process of its own)
-against each target in turn, in rotating order, for every scenario and concurrency level.
-Results go to `bench/results/benchmark.json` and a table on standard output.
+PostgreSQL), seeds it with `caregraph seed`'s generator and the education plugin's enrolments,
+and starts, each as its own process on 127.0.0.1: the floor (`bench.floor`: the same answers
+from hand-written SQL through asyncpg), CareGraph with authorization (twice, for two processes
+behind the load generator's round robin), CareGraph without authorization, and CareGraph with
+the query fast path off (`bench.server`). Before any load it checks that every query scenario's
+answers are identical from every CareGraph and from the floor, and counts SQL statements per
+request. The load generator (`bench.load`, a process of its own) then runs against each target
+in turn, rotating the order every round, for every scenario (`bench.scenarios`, the mutation
+mix of `bench.mutations`) and concurrency level; the police inbox (`bench.subscriptions`)
+measures delivery over WebSockets. Results go to `bench/results/benchmark.json`.
 """
 
 import argparse
 import asyncio
+import base64
 import json
 import os
 import platform
@@ -31,11 +35,17 @@ from typing import Any
 import asyncpg
 import httpx
 
-from bench import mutations
+from bench import mutations, subscriptions
 from bench.scenarios import SCENARIOS, Scenario, global_id
 from core.database import create_engine
 from core.plugin_registry import enabled_plugins
-from core.seed.synthetic import CIVIL_AFFAIRS_BUREAU, organization_id, seed_children
+from core.seed.synthetic import (
+    CENTRAL_PRIMARY_SCHOOL,
+    CIVIL_AFFAIRS_BUREAU,
+    POLICE_STATION,
+    organization_id,
+    seed_children,
+)
 from core.testing import (
     TEST_JWT_SECRET,
     database_server_url,
@@ -45,6 +55,7 @@ from core.testing import (
 )
 
 RESULTS = Path(__file__).parent / "results" / "benchmark.json"
+INBOX_SUBSCRIBERS = 10
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = (
     "floor",
@@ -120,6 +131,12 @@ async def choose_inputs(database_url: str) -> dict[str, Any]:
             "AND length(c.residence_region_code) = 12 ORDER BY k.id LIMIT 50",
             county,
         )
+        township = townships[0]["code"]
+        village = await connection.fetchval(
+            "SELECT code FROM regions WHERE code LIKE $1 || '%' AND length(code) = 12 "
+            "ORDER BY code LIMIT 1",
+            township,
+        )
         school = await connection.fetchval(
             "SELECT school_id FROM education_enrollments WHERE status <> 'TRANSFERRED' "
             "GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
@@ -130,6 +147,7 @@ async def choose_inputs(database_url: str) -> dict[str, Any]:
         "county": county,
         "school": str(school),
         "teacher_page": [{"school": global_id("Organization", school)}],
+        "police_inbox": {"township": township, "village": village},
         "mutation_mix": [
             {"village": row["village"], "case_id": global_id("Case", row["id"])}
             for row in open_cases
@@ -300,11 +318,16 @@ async def measure_size(
             report["mutation_mix"] = await measure_mutation_mix(
                 base, inputs, concurrencies, rounds, duration
             )
+            report["police_inbox"] = await measure_police_inbox(base, inputs, rounds, duration)
             memory = {name: peak_memory_mb(process) for name, (process, _) in processes.items()}
         finally:
             for process, _ in processes.values():
                 process.terminate()
-                process.wait(timeout=10)
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
     return {"children": children, "scenarios": report, "peak_memory_mb": memory}
 
 
@@ -384,6 +407,93 @@ async def measure_mutation_mix(
         "as a request",
         "statements_per_request": (after - before) / len(mutations.STEPS),
         "concurrency": measure_targets("mutation_mix", targets, concurrencies, rounds, duration),
+    }
+
+
+async def measure_police_inbox(
+    base: dict[str, str], inputs: dict[str, Any], rounds: int, duration: float
+) -> dict[str, Any]:
+    """Scenario 5 (bench.subscriptions): 10 officers' inboxes, one teacher filing reports."""
+    township, village = inputs["police_inbox"]["township"], inputs["police_inbox"]["village"]
+    school = organization_id(township, CENTRAL_PRIMARY_SCHOOL)
+    officer = token_for(
+        "police",
+        "officer",
+        region_code=township,
+        organization_id=str(organization_id(township, POLICE_STATION)),
+    )
+    teacher = token_for("education", "teacher", region_code=township, organization_id=str(school))
+    body = {
+        "query": subscriptions.FILE_REPORT,
+        "variables": {"i": subscriptions.report_values(village, global_id("Organization", school))},
+    }
+    headers = {"authorization": f"Bearer {teacher}"}
+    async with httpx.AsyncClient(timeout=60) as client:
+        answer = (
+            await client.post(f"{base['caregraph']}/graphql", json=body, headers=headers)
+        ).json()
+    if "errors" in answer:
+        raise AssertionError(f"police inbox: filing a report: {answer['errors']}")
+    template = answer["data"]["fileCompulsoryReport"]["report"]["id"]
+    template_key = base64.b64decode(template).decode().split(":", 1)[1]
+    graphql = f"{base['caregraph']}/graphql"
+    targets: dict[str, dict[str, Any]] = {
+        "floor": {
+            "file_url": f"{base['floor']}/floor/report",
+            "inbox_urls": [f"{base['floor']}/floor/inbox"],
+            "file_body": {"template": template_key},
+            "file_headers": {},
+            "floor": True,
+        },
+        "caregraph": {
+            "file_url": graphql,
+            "inbox_urls": [graphql],
+            "file_body": body,
+            "file_headers": headers,
+            "floor": False,
+        },
+        "caregraph_two_processes": {
+            "file_url": graphql,
+            "inbox_urls": [f"{base['caregraph_second']}/graphql"],
+            "file_body": body,
+            "file_headers": headers,
+            "floor": False,
+        },
+    }
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in targets}
+    order = list(targets)
+    for round_number in range(rounds):
+        shift = round_number % len(order)
+        for name in order[shift:] + order[:shift]:
+            runs[name].append(
+                await subscriptions.measure(
+                    **targets[name],
+                    subscriber_token=officer,
+                    subscribers=INBOX_SUBSCRIBERS,
+                    duration=duration,
+                )
+            )
+    medians = {
+        name: {key: statistics.median(run[key] for run in results) for key in results[0]}
+        for name, results in runs.items()
+    }
+    floor_rate = medians["floor"]["reports_per_second"] or 1.0
+    ratios = {
+        "caregraph_to_floor": round(medians["caregraph"]["reports_per_second"] / floor_rate, 3),
+        "two_processes_to_one": round(
+            medians["caregraph_two_processes"]["reports_per_second"]
+            / (medians["caregraph"]["reports_per_second"] or 1.0),
+            3,
+        ),
+    }
+    print(f"police_inbox: {ratios}", flush=True)
+    return {
+        "description": f"{INBOX_SUBSCRIBERS} police officers subscribed to compulsoryReportFiled "
+        "over WebSocket while a teacher files reports one after another (bench/subscriptions.py); "
+        "latency is from sending the filing to each subscriber receiving the report; with two "
+        "processes the subscribers are on the other process",
+        "targets": medians,
+        "ratios": ratios,
     }
 
 

@@ -5,6 +5,7 @@ HTTP by Starlette and serialised to the same JSON, as a hand-built endpoint woul
 """
 
 import argparse
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,17 +15,22 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
 
 from bench.mutations import floor_step
 from bench.scenarios import SCENARIOS
+from bench.subscriptions import FloorInbox
 
 
 def create_floor_app(database_url: str) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.pool = await asyncpg.create_pool(database_url, min_size=2, max_size=10)
+        app.state.inbox = FloorInbox(app.state.pool, database_url)
+        await app.state.inbox.start()
         yield
+        await app.state.inbox.stop()
         await app.state.pool.close()
 
     async def answer(request: Request) -> Response:
@@ -38,8 +44,32 @@ def create_floor_app(database_url: str) -> Starlette:
         answer = await floor_step(request.app.state.pool, await request.json())
         return Response(json.dumps(answer), media_type="application/json")
 
+    async def file_report(request: Request) -> Response:
+        answer = await request.app.state.inbox.file(await request.json())
+        return Response(json.dumps(answer), media_type="application/json")
+
+    async def inbox(socket: WebSocket) -> None:
+        await socket.accept()
+        queue: asyncio.Queue[str] = asyncio.Queue()
+        hub: FloorInbox = socket.app.state.inbox
+        hub.queues.add(queue)
+
+        async def forward() -> None:
+            while True:
+                await socket.send_text(await queue.get())
+
+        sender = asyncio.create_task(forward())
+        try:  # until the client goes away
+            while (await socket.receive())["type"] != "websocket.disconnect":
+                pass
+        finally:
+            sender.cancel()
+            hub.queues.discard(queue)
+
     return Starlette(
         routes=[
+            Route("/floor/report", file_report, methods=["POST"]),
+            WebSocketRoute("/floor/inbox", inbox),
             Route("/floor/mutation_mix", mutate, methods=["POST"]),
             Route("/floor/{name}", answer, methods=["POST"]),
         ],

@@ -6,11 +6,14 @@ process runs one `NotificationHub`, which LISTENs, reads the new outbox rows and
 its local subscribers. Payloads carry record ids only; each subscriber reads the record under
 its own policies and scope, so a notification never carries data to someone not allowed it.
 
-Outbox ids come from a sequence and transactions commit in any order, so the hub does not read
-"ids above the last one seen": it reads from a window before its previous read and skips the ids
-it delivered. After the database was away, the first read reaches back to the last good one, so
-what was written meanwhile (by processes that kept a connection) is still delivered. A client
-that lost its WebSocket resubscribes with `since` and is replayed what it missed (`history`).
+Outbox ids come from a sequence and transactions commit in any order, so "ids above the last
+one seen" is not enough: an id below it may belong to a transaction still running. The hub reads
+the ids above the highest it has seen, and the gaps below it (ids it has not seen, which a later
+commit may still fill, or a rollback never will) until they are WINDOW old. So each read costs
+what is new, not everything written in the window. After the database was away, the first read
+picks up everything written meanwhile (by processes that kept a connection), as ids only grow.
+A client that lost its WebSocket resubscribes with `since` and is replayed what it missed
+(`history`).
 """
 
 import asyncio
@@ -22,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.listener import asyncpg_dsn, listen_forever, stop
@@ -35,6 +38,7 @@ POLL_SECONDS = 5.0
 QUEUE_LIMIT = 1000
 RETENTION = timedelta(days=7)
 REPLAY_LIMIT = 1000  # the most notifications one resubscription replays
+MAX_GAPS = 10_000  # unseen ids looked for at once (rollbacks leave them; they expire)
 logger = logging.getLogger("caregraph.notifications")
 
 
@@ -67,9 +71,8 @@ class NotificationHub:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
         self._queues: dict[str, set[asyncio.Queue[Delivery]]] = defaultdict(set)
-        self._delivered: dict[int, datetime] = {}  # id → created_at, until out of every window
-        self._last_read: datetime | None = None
-        self._primed = False
+        self._highest: int | None = None  # the highest outbox id read so far
+        self._gaps: dict[int, datetime] = {}  # ids below it not (yet) read → until when to look
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
 
@@ -114,29 +117,37 @@ class NotificationHub:
         async with self._lock:  # a NOTIFY and the poll may arrive together
             async with self._sessions() as session:
                 now = (await session.execute(select(func.now()))).scalar_one()
-                horizon = min(now, self._last_read or now) - WINDOW
+                if self._highest is None:  # start: what is already there is not news
+                    self._highest = (
+                        await session.execute(select(func.coalesce(func.max(Notification.id), 0)))
+                    ).scalar_one()
+                    return
+                columns = (Notification.id, Notification.topic, Notification.payload)
+                new = Notification.id > self._highest
+                condition = or_(new, Notification.id.in_(list(self._gaps))) if self._gaps else new
                 rows = (
                     await session.execute(
-                        select(
-                            Notification.id,
-                            Notification.topic,
-                            Notification.payload,
-                            Notification.created_at,
-                        )
-                        .where(Notification.created_at > horizon)
-                        .order_by(Notification.id)
+                        select(*columns).where(condition).order_by(Notification.id)
                     )
                 ).all()
-            for row_id, topic, payload, created_at in rows:
-                if row_id in self._delivered:
-                    continue
-                self._delivered[row_id] = created_at
-                if self._primed:  # rows older than this process are not news to it
-                    self._fan_out(Delivery(row_id, topic, payload))
-            self._primed = True
-            self._last_read = now
-            for row_id in [key for key, at in self._delivered.items() if at <= horizon]:
-                del self._delivered[row_id]
+            for row_id, topic, payload in rows:
+                self._gaps.pop(row_id, None)
+                self._fan_out(Delivery(row_id, topic, payload))
+            self._remember_gaps([row[0] for row in rows if row[0] > self._highest], now)
+
+    def _remember_gaps(self, new_ids: list[int], now: datetime) -> None:
+        """Ids skipped between the previous highest and the new one: a transaction that has
+        not committed yet may still fill them, for WINDOW."""
+        assert self._highest is not None
+        if new_ids:
+            seen = set(new_ids)
+            top = max(new_ids)
+            for missing in range(self._highest + 1, top):
+                if missing not in seen and len(self._gaps) < MAX_GAPS:
+                    self._gaps[missing] = now + WINDOW
+            self._highest = top
+        for gap in [gap for gap, until in self._gaps.items() if until <= now]:
+            del self._gaps[gap]
 
     def _fan_out(self, delivery: Delivery) -> None:
         for queue in list(self._queues.get(delivery.topic, ())):

@@ -91,6 +91,7 @@ async def test_a_request_is_traced_from_its_traceparent_down_to_sql(observed: Ob
     assert operation.attributes["graphql.operation.name"] == "Regions"
     assert operation.attributes["graphql.operation.type"] == "query"
     assert operation.attributes["caregraph.department"] == "civil_affairs"
+    assert operation.attributes["caregraph.fast_path"] is True, "answered on the fast path"
     in_request = [s for s in sql if s.context.trace_id == http_span.context.trace_id]
     assert in_request, "the request's SQL statements are spans in its trace"
     points = metric_points(observed.metrics)
@@ -100,6 +101,11 @@ async def test_a_request_is_traced_from_its_traceparent_down_to_sql(observed: Ob
 
 async def test_errors_are_counted_by_code(observed: Observed) -> None:
     await observed.client.execute('query Bad { child(id: "nope") { name } }')
+    operation = next(
+        s for s in observed.spans.get_finished_spans() if s.name == "graphql.operation"
+    )
+    assert operation.attributes is not None
+    assert operation.attributes["caregraph.fast_path"] is False, "an error: graphql-core answers"
     points = metric_points(observed.metrics)
     codes = {dict(p.attributes).get("code") for p in points.get("caregraph.graphql.errors", [])}
     assert "VALIDATION_FAILED" in codes

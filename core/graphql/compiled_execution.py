@@ -65,6 +65,7 @@ from graphql.execution.values import (
 )
 from graphql.pyutils import Path
 from graphql.utilities import get_operation_ast
+from opentelemetry import trace
 from strawberry import relay
 from strawberry.execution import optimized_is_awaitable
 from strawberry.extensions import SchemaExtension
@@ -165,6 +166,8 @@ class CompiledExecution(SchemaExtension):
                 context,
                 execution.root_value,
             )
+            # operators see how many queries take the fast path, on the operation's span
+            trace.get_current_span().set_attribute("caregraph.fast_path", data is not None)
             if data is not None:
                 execution.result = GraphQLExecutionResult(data=data, errors=None)
             elif hasattr(context, "fresh_loaders"):
