@@ -234,6 +234,21 @@ class Loaders:
         )
 
     @cached_property
+    def guardian_of_guardianship(self) -> DataLoader[uuid.UUID, Any]:
+        """Guardians reached through a guardianship the request holds. Guardianships come
+        only from loaders that check their child is in scope, so the guardian is visible
+        through that very guardianship: no scope condition to check again."""
+        m = models
+        return DataLoader(
+            batch_one_per_key(
+                self.sessions,
+                m.Guardian,
+                m.Guardian.id,
+                annotate=self.through_any_child_of_guardian(),
+            )
+        )
+
+    @cached_property
     def guardianship(self) -> DataLoader[uuid.UUID, Any]:
         m = models
         return DataLoader(

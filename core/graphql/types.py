@@ -90,7 +90,7 @@ async def guardianships_of_guardians(
 async def guardians_of(
     guardianships: Sequence["Guardianship"], info: Info
 ) -> list["Guardian | None"]:
-    loader = info.context.loaders.guardian
+    loader = info.context.loaders.guardian_of_guardianship
     return await _one_each(loader, [g.guardian_id for g in guardianships], Guardian.from_row)
 
 
