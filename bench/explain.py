@@ -58,6 +58,11 @@ async def explain(
         "planning_ms": round(result["Planning Time"], 2),
         "execution_ms": round(result["Execution Time"], 2),
         "sequential_scans": scans,
+        "plan": [
+            f"{node['Node Type']} {node.get('Relation Name') or node.get('Index Name') or ''} "
+            f"rows={node.get('Actual Rows')} loops={node.get('Actual Loops')}"
+            for node in plan_nodes(result["Plan"])
+        ],
     }
 
 
