@@ -39,6 +39,7 @@ QUEUE_LIMIT = 1000
 RETENTION = timedelta(days=7)
 REPLAY_LIMIT = 1000  # the most notifications one resubscription replays
 MAX_GAPS = 10_000  # unseen ids looked for at once (rollbacks leave them; they expire)
+START_LOOKBACK = 1_000  # ids below the highest a starting hub looks for open transactions in
 logger = logging.getLogger("caregraph.notifications")
 
 
@@ -117,10 +118,8 @@ class NotificationHub:
         async with self._lock:  # a NOTIFY and the poll may arrive together
             async with self._sessions() as session:
                 now = (await session.execute(select(func.now()))).scalar_one()
-                if self._highest is None:  # start: what is already there is not news
-                    self._highest = (
-                        await session.execute(select(func.coalesce(func.max(Notification.id), 0)))
-                    ).scalar_one()
+                if self._highest is None:
+                    await self._start_from(session, now)
                     return
                 columns = (Notification.id, Notification.topic, Notification.payload)
                 new = Notification.id > self._highest
@@ -135,19 +134,42 @@ class NotificationHub:
                 self._fan_out(Delivery(row_id, topic, payload))
             self._remember_gaps([row[0] for row in rows if row[0] > self._highest], now)
 
+    async def _start_from(self, session: AsyncSession, now: datetime) -> None:
+        """What is already there is not news; but an id missing just below the highest may
+        belong to a transaction still open, which is news once it commits (ids that never
+        come, rolled back, are forgotten after WINDOW)."""
+        highest = (
+            await session.execute(select(func.coalesce(func.max(Notification.id), 0)))
+        ).scalar_one()
+        start = max(1, highest - START_LOOKBACK)
+        present = set(
+            (
+                await session.execute(select(Notification.id).where(Notification.id >= start))
+            ).scalars()
+        )
+        self._highest = highest
+        self._add_gaps(range(start, highest), present, now)
+
     def _remember_gaps(self, new_ids: list[int], now: datetime) -> None:
         """Ids skipped between the previous highest and the new one: a transaction that has
         not committed yet may still fill them, for WINDOW."""
         assert self._highest is not None
         if new_ids:
-            seen = set(new_ids)
             top = max(new_ids)
-            for missing in range(self._highest + 1, top):
-                if missing not in seen and len(self._gaps) < MAX_GAPS:
-                    self._gaps[missing] = now + WINDOW
+            # a jump of the sequence (setval after a restore) is not a run of open transactions
+            self._add_gaps(range(max(self._highest + 1, top - MAX_GAPS), top), set(new_ids), now)
             self._highest = top
         for gap in [gap for gap, until in self._gaps.items() if until <= now]:
             del self._gaps[gap]
+
+    def _add_gaps(self, candidates: range, seen: set[int], now: datetime) -> None:
+        for missing in candidates:
+            if missing not in seen:
+                self._gaps[missing] = now + WINDOW
+        if len(self._gaps) > MAX_GAPS:  # the newest matter most: drop the oldest
+            logger.warning("more than %s notification ids unseen; the oldest are dropped", MAX_GAPS)
+            for gap in sorted(self._gaps)[: len(self._gaps) - MAX_GAPS]:
+                del self._gaps[gap]
 
     def _fan_out(self, delivery: Delivery) -> None:
         for queue in list(self._queues.get(delivery.topic, ())):
