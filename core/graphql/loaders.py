@@ -303,6 +303,9 @@ class Loaders:
 
     # --- the records of a key, in order ----------------------------------------------------
 
+    # Records of a child are checked against the scope too, although the child usually was:
+    # a child's object may outlive its scope (an update that moves the child away), and the
+    # guardians reached through these guardianships are not checked again.
     @cached_property
     def guardianships_of_child(self) -> DataLoader[uuid.UUID, list[Any]]:
         m = models
@@ -312,6 +315,7 @@ class Loaders:
                 m.Guardianship,
                 m.Guardianship.child_id,
                 order_by=[m.Guardianship.created_at, m.Guardianship.id],
+                where=self.about_visible_child(m.Guardianship.child_id),
                 annotate=self.through_child(m.Guardianship.child_id),
             )
         )
@@ -339,6 +343,7 @@ class Loaders:
                 m.Case,
                 m.Case.child_id,
                 order_by=[m.Case.opened_at, m.Case.id],
+                where=self.about_visible_child(m.Case.child_id),
                 annotate=self.through_child(m.Case.child_id),
             )
         )
@@ -352,7 +357,10 @@ class Loaders:
                 m.Case,
                 m.Case.child_id,
                 order_by=[m.Case.opened_at, m.Case.id],
-                where=[m.Case.status != CaseStatus.CLOSED],
+                where=[
+                    m.Case.status != CaseStatus.CLOSED,
+                    *self.about_visible_child(m.Case.child_id),
+                ],
                 annotate=self.through_child(m.Case.child_id),
             )
         )
