@@ -58,7 +58,11 @@ def about_visible_child(child_id: Any, condition: ColumnElement[bool]) -> Column
     on the child's primary key so that PostgreSQL checks each row it returns, rather than
     first listing every child in scope (which grows with the table, not with the page)."""
     expression = getattr(child_id, "expression", child_id)
-    if expression is models.Child.__table__.c.id:
+    is_children_id = (
+        getattr(expression, "table", None) is models.Child.__table__
+        and getattr(expression, "name", None) == "id"
+    )
+    if is_children_id:
         return condition  # the children themselves: the subquery would compare id with itself
     return exists(
         select(models.Child.id).where(models.Child.id == child_id, condition)
