@@ -139,3 +139,13 @@ def create_app(
     app.state.schema = schema
     app.state.access_control = access_control
     return app
+
+
+def create_app_from_environment() -> Starlette:
+    """The application as each worker of `caregraph serve --workers N` builds it: from the
+    environment, with the JSON logs `caregraph serve` configures (a worker is a fresh
+    interpreter)."""
+    from core.observability import configure_json_logging
+
+    configure_json_logging()
+    return create_app()

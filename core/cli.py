@@ -2,10 +2,11 @@
 
 import asyncio
 import csv
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.progress import Progress
@@ -14,6 +15,7 @@ from core.authentication import sign_token
 from core.builtin import CORE_PLUGIN
 from core.database import create_engine, create_session_factory, resolve_database_url
 from core.identity import Caller
+from core.listener import asyncpg_dsn
 from core.plugin_api import Plugin
 from core.plugin_registry import enabled_plugins
 from core.settings import get_settings
@@ -194,11 +196,19 @@ def serve(
     demo: Annotated[bool, typer.Option(help="Migrate and load the demo data first.")] = False,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Server processes sharing the port; they share everything through "
+            "PostgreSQL (docs/deployment.md).",
+        ),
+    ] = 1,
 ) -> None:
     """Run the GraphQL server (GraphiQL at /graphql in a browser)."""
     import uvicorn
 
-    from core.app import create_app
+    from core.app import create_app, create_app_from_environment
 
     url = _database_url()
     plugins = enabled_plugins()
@@ -217,12 +227,18 @@ def serve(
     configure_json_logging()
     # uvicorn's access log would print GET query strings (GraphQL variables); the tracing
     # middleware's spans stand in for it.
+    options: dict[str, Any] = {"host": host, "port": port, "log_config": None, "access_log": False}
+    if workers == 1:
+        uvicorn.run(create_app(plugins=plugins, database_url=url), **options)
+        return
+    # Each worker is a fresh interpreter that builds the app from the environment: hand it
+    # the database this process resolved (the embedded server it may have started).
+    os.environ["DATABASE_URL"] = asyncpg_dsn(url)
     uvicorn.run(
-        create_app(plugins=plugins, database_url=url),
-        host=host,
-        port=port,
-        log_config=None,
-        access_log=False,
+        f"{create_app_from_environment.__module__}:{create_app_from_environment.__name__}",
+        factory=True,
+        workers=workers,
+        **options,
     )
 
 

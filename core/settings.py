@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEMO_JWT_SECRET = "caregraph-demo-secret-change-me-in-production"
 
@@ -16,6 +16,13 @@ def _seconds_or_iso8601(value: Any) -> Any:
     """Durations from the environment: plain seconds ("3600") or ISO 8601 ("PT1H")."""
     if isinstance(value, str) and re.fullmatch(r"\d+(\.\d+)?", value.strip()):
         return float(value)
+    return value
+
+
+def _comma_separated(value: Any) -> Any:
+    """Lists from the environment: `a,b,c` (blank: none)."""
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
     return value
 
 
@@ -29,6 +36,38 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None,
         description="PostgreSQL URL. Unset: an embedded PostgreSQL is started in `data_dir`.",
+    )
+    database_replica_urls: Annotated[list[str], NoDecode, BeforeValidator(_comma_separated)] = (
+        Field(
+            default_factory=list,
+            validation_alias="DATABASE_REPLICA_URLS",
+            description="PostgreSQL streaming replicas that answer queries, comma-separated "
+            "(docs/deployment.md). Mutations and a caller's reads of their own writes go to "
+            "the primary.",
+        )
+    )
+    replica_max_lag: Duration = Field(
+        default=timedelta(seconds=5),
+        validation_alias="CAREGRAPH_REPLICA_MAX_LAG",
+        description="A replica further behind the primary than this is taken out of rotation "
+        "until it catches up.",
+    )
+    replica_check_interval: Duration = Field(
+        default=timedelta(seconds=0.5),
+        validation_alias="CAREGRAPH_REPLICA_CHECK_INTERVAL",
+        description="How often each server process measures its replicas' lag.",
+    )
+    database_listen_url: str | None = Field(
+        default=None,
+        validation_alias="DATABASE_LISTEN_URL",
+        description="A direct PostgreSQL URL for LISTEN (policy changes, subscriptions) when "
+        "DATABASE_URL goes through PgBouncer in transaction mode; unset: DATABASE_URL.",
+    )
+    pgbouncer: bool = Field(
+        default=False,
+        validation_alias="CAREGRAPH_PGBOUNCER",
+        description="DATABASE_URL is a PgBouncer in transaction mode: no server-side prepared "
+        "statements and no settings sent at connection start (docs/deployment.md).",
     )
     data_dir: Path = Field(
         default=Path(".caregraph"),
@@ -127,6 +166,12 @@ class Settings(BaseSettings):
         validation_alias="CAREGRAPH_NO_GUARDIAN_GRACE",
         description="How long a newly registered child may have no guardian living with them "
         "on record (time to link the guardians) before the rule raises an alert.",
+    )
+    federation: bool = Field(
+        default=False,
+        validation_alias="CAREGRAPH_FEDERATION",
+        description="Serve as an Apollo Federation 2 subgraph: Child, Guardian, Case and "
+        "Organization are entities keyed by id (docs/federation.md).",
     )
     lead_department: str = Field(
         default="civil_affairs",

@@ -1,5 +1,7 @@
 """Probes for the orchestrator: alive, and ready (database reachable, migrations current)."""
 
+import os
+
 from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -8,7 +10,8 @@ from core.migrate import pending_migrations
 
 
 async def healthz(request: Request) -> JSONResponse:
-    return JSONResponse({"status": "alive"})
+    # The process id tells an operator (and the tests) which of `--workers N` answered.
+    return JSONResponse({"status": "alive", "process": os.getpid()})
 
 
 async def readyz(request: Request) -> JSONResponse:
