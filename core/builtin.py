@@ -24,6 +24,7 @@ from core.plugin_api import Plugin
 from core.seed.demo import load_demo
 from core.trusted_documents import TrustedDocument
 from core.workflow.rules import CORE_RULES
+from core.write_positions import WritePosition
 
 CORE_PLUGIN = Plugin(
     name="core",
@@ -48,6 +49,7 @@ CORE_PLUGIN = Plugin(
         RateLimitUsage,
         TrustedDocument,
         IdempotencyKey,
+        WritePosition,
     ),
     migrations=Path(__file__).parent / "migrations" / "versions",
     query=merge_types("CoreQueries", (CoreQuery, WorkflowQuery, PolicyAdminQuery, AuditQuery)),

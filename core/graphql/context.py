@@ -24,6 +24,8 @@ class RequestContext:
     # sessions for reads only (autocommit, core.database.create_read_engine); writes use
     # `sessions`
     read_sessions: async_sessionmaker[AsyncSession] | None = None
+    replicas: Any = None  # core.replicas.ReplicaSet, or None: the primary answers every read
+    wrote: bool = False  # a unit of work of this request committed
     access: Any = None  # core.authorization.access.RequestAccess
     child_scope: Any = None  # core.authorization.scopes.ChildScope
     write_targets: dict[str, str] = field(default_factory=dict)

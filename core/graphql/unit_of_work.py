@@ -63,6 +63,7 @@ async def unit_of_work(info: Info) -> AsyncIterator[AsyncSession]:
                 await mark_written(session, info.context.idempotency)
             await add_children_of_cases(session)
             await trail.append(session, _entry(info, trail.SUCCESS, session, None))
+        info.context.wrote = True  # committed: the caller's next reads must see it
     except IntegrityError:
         error: CareGraphError = Conflict(
             "another change to the same records happened at the same time; retry"

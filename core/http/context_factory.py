@@ -19,6 +19,7 @@ from core.graphql.loaders import Loaders
 from core.identity import Caller
 from core.limits.rate_limits import RateLimiter
 from core.observability import Telemetry
+from core.replicas import ReplicaSet
 from core.settings import Settings
 from core.trusted_documents import DocumentRegistry
 
@@ -39,10 +40,12 @@ class ContextFactory:
         rate_limiter: RateLimiter | None = None,
         documents: DocumentRegistry | None = None,
         read_sessions: async_sessionmaker[AsyncSession] | None = None,
+        replicas: ReplicaSet | None = None,
     ) -> None:
         self.settings = settings
         self.sessions = sessions
         self.read_sessions = read_sessions or sessions
+        self.replicas = replicas
         self.access_control = access_control
         self.authorization = authorization
         self.telemetry = telemetry
@@ -60,6 +63,7 @@ class ContextFactory:
             caller=NOBODY,
             sessions=self.sessions,
             read_sessions=self.read_sessions,
+            replicas=self.replicas,
             settings=self.settings,
             audit=RequestAudit(caller=None, client_address=client, purpose=purpose),
             write_targets=self.access_control.write_targets,

@@ -34,4 +34,8 @@ async def readyz(request: Request) -> JSONResponse:
             },
             status_code=503,
         )
-    return JSONResponse({"status": "ready", "database": "reachable", "migrations": "current"})
+    ready: dict[str, object] = {"status": "ready", "database": "reachable", "migrations": "current"}
+    replicas = getattr(request.app.state, "replicas", None)
+    if replicas:  # out of rotation is not unready: the primary answers in its place
+        ready["replicas"] = replicas.status()
+    return JSONResponse(ready)

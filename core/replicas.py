@@ -1,0 +1,186 @@
+"""Read replicas: which PostgreSQL streaming replicas may answer a query now.
+
+Each server process measures its replicas every `replica_check_interval`: how far each has
+replayed the primary's write-ahead log, and for how long it has been behind. A replica that
+cannot be reached, is not a standby, or is further behind than `replica_max_lag` is out of
+rotation until a later check finds it well again. A query is sent to a replica in rotation
+that has replayed at least the caller's own last write (`core.write_positions`), else to the
+primary. Lag is measured against the primary's position as this process saw it over time, so
+the servers' clocks never enter into it.
+"""
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import time
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from core.database import create_read_engine, create_session_factory, to_asyncpg_url
+from core.events import EventBus
+from core.listener import stop
+
+logger = logging.getLogger("caregraph.replicas")
+
+# LSNs are compared as byte positions (bigint): pg_lsn has no asyncpg codec of its own.
+PRIMARY_POSITION = text("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint")
+REPLAYED_POSITION = text(
+    "SELECT pg_is_in_recovery(), pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '0/0')::bigint"
+)
+
+
+@dataclass
+class Replica:
+    """One replica as this process last found it. `name` is "replica N": the URL may hold a
+    password and never appears in logs or probes."""
+
+    name: str
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    replayed: int | None = None  # the WAL position it has replayed, in bytes
+    lag_seconds: float | None = None
+    in_rotation: bool = False
+    problem: str | None = None  # why it is out of rotation
+
+    def status(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "inRotation": self.in_rotation,
+            "lagSeconds": None if self.lag_seconds is None else round(self.lag_seconds, 3),
+            **({"problem": self.problem} if self.problem else {}),
+        }
+
+
+@dataclass
+class PrimaryHistory:
+    """The primary's WAL position at each check, kept long enough to tell how long ago the
+    primary passed a position that a replica has not yet replayed."""
+
+    keep_seconds: float
+    samples: deque[tuple[float, int]] = field(default_factory=deque)
+
+    def add(self, at: float, position: int) -> None:
+        self.samples.append((at, position))
+        while len(self.samples) > 2 and at - self.samples[1][0] > self.keep_seconds:
+            self.samples.popleft()
+
+    def lag(self, replayed: int, now: float) -> float:
+        """Seconds since the primary first stood beyond `replayed` (0: caught up). A replica
+        behind every kept sample is behind for at least as long as they reach back."""
+        for at, position in self.samples:
+            if position > replayed:
+                return now - at
+        return 0.0
+
+
+class ReplicaSet:
+    """The replicas of `DATABASE_REPLICA_URLS`, measured in the background."""
+
+    def __init__(
+        self,
+        primary: AsyncEngine,
+        replica_urls: Sequence[str],
+        *,
+        max_lag: timedelta,
+        check_interval: timedelta,
+        statement_timeout: timedelta | None = None,
+        event_bus: EventBus | None = None,
+    ) -> None:
+        self.primary = primary
+        self.max_lag = max_lag.total_seconds()
+        self.check_interval = check_interval.total_seconds()
+        self.replicas = []
+        for number, url in enumerate(replica_urls, start=1):
+            engine = create_read_engine(to_asyncpg_url(url), statement_timeout=statement_timeout)
+            self.replicas.append(
+                Replica(
+                    name=f"replica {number}",
+                    engine=engine,
+                    sessions=create_session_factory(engine, event_bus=event_bus),
+                )
+            )
+        self.history = PrimaryHistory(keep_seconds=max(2 * self.max_lag, 4 * self.check_interval))
+        self._turn = itertools.count()
+        self._task: asyncio.Task[None] | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.replicas)
+
+    def sessions_for(self, written_up_to: int | None) -> async_sessionmaker[AsyncSession] | None:
+        """A replica in rotation that has replayed the caller's writes (`written_up_to`, None:
+        the caller never wrote), taken in turn; None: only the primary will do."""
+        eligible = [
+            replica
+            for replica in self.replicas
+            if replica.in_rotation
+            and replica.replayed is not None
+            and (written_up_to is None or replica.replayed >= written_up_to)
+        ]
+        if not eligible:
+            return None
+        return eligible[next(self._turn) % len(eligible)].sessions
+
+    def status(self) -> list[dict[str, object]]:
+        return [replica.status() for replica in self.replicas]
+
+    async def check(self) -> None:
+        """Measure every replica once, against the primary's position now."""
+        try:
+            async with self.primary.connect() as connection:
+                position = int((await connection.execute(PRIMARY_POSITION)).scalar_one())
+        except Exception as error:  # the primary is away: replicas cannot be judged
+            logger.warning("replica check: primary unreachable: %s", type(error).__name__)
+            return
+        now = time.monotonic()
+        self.history.add(now, position)
+        await asyncio.gather(*(self._check(replica, now) for replica in self.replicas))
+
+    async def _check(self, replica: Replica, now: float) -> None:
+        was_in_rotation = replica.in_rotation
+        try:
+            async with asyncio.timeout(max(self.check_interval, 1.0)):
+                async with replica.engine.connect() as connection:
+                    recovering, replayed = (await connection.execute(REPLAYED_POSITION)).one()
+        except Exception as error:
+            replica.in_rotation, replica.lag_seconds = False, None
+            replica.problem = f"unreachable ({type(error).__name__})"
+        else:
+            if not recovering or replayed is None:
+                replica.in_rotation, replica.replayed, replica.lag_seconds = False, None, None
+                replica.problem = "not a standby"
+            else:
+                replica.replayed = int(replayed)
+                replica.lag_seconds = self.history.lag(replica.replayed, now)
+                replica.in_rotation = replica.lag_seconds <= self.max_lag
+                replica.problem = (
+                    None
+                    if replica.in_rotation
+                    else f"behind the primary by {replica.lag_seconds:.1f} s"
+                )
+        if was_in_rotation != replica.in_rotation:
+            change = "back in rotation" if replica.in_rotation else "out of rotation"
+            logger.warning(
+                "%s %s%s", replica.name, change, f": {replica.problem}" * bool(replica.problem)
+            )
+
+    def start(self) -> None:
+        if self.replicas and self._task is None:
+            self._task = asyncio.create_task(self._check_forever())
+
+    async def _check_forever(self) -> None:
+        while True:
+            await self.check()
+            await asyncio.sleep(self.check_interval)
+
+    async def close(self) -> None:
+        await stop(self._task)
+        self._task = None
+        for replica in self.replicas:
+            with contextlib.suppress(Exception):
+                await replica.engine.dispose()
