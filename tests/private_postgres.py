@@ -107,3 +107,70 @@ class PrivatePostgres:
                     f"pg_ctl {' '.join(args)} failed ({completed.returncode}):\n{output.read()}\n"
                     f"server log:\n{self.log_text()[-4000:]}"
                 )
+
+
+class StreamingReplica:
+    """A hot standby of a `PrivatePostgres`, made as an operator makes one: `pg_basebackup -R`
+    (which writes `primary_conninfo` and `standby.signal`), then started on a port of its
+    own. It replays the primary's write-ahead log as it streams in; `pause_replay` and
+    `resume_replay` hold it back (a replica falling behind) without stopping it."""
+
+    def __init__(self, primary: PrivatePostgres) -> None:
+        self.primary = primary
+        self.pgdata = primary.folder / "replica"
+        self.log = self.pgdata / "log"  # in its own folder: the system user may write there
+        self.port = free_port()
+        # pg_basebackup runs as the server's system user, who may not write in the folder
+        self.pgdata.mkdir(mode=0o700)
+        if primary.system_user is not None:
+            shutil.chown(self.pgdata, user=primary.system_user)
+        completed = subprocess.run(
+            [
+                str(primary.pg_ctl.parent / "pg_basebackup"),
+                *("-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres"),
+                *("-D", str(self.pgdata), "-R", "-X", "stream", "-c", "fast"),
+            ],
+            capture_output=True,
+            text=True,
+            user=primary.system_user,
+            timeout=PG_CTL_SECONDS,
+            check=False,
+        )
+        if completed.returncode != 0:
+            raise RuntimeError(f"pg_basebackup failed: {completed.stderr[-2000:]}")
+        self.start()
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{database}"
+
+    def start(self) -> None:
+        options = f"-h 127.0.0.1 -p {self.port} -k {self.primary.socket_dir} -c fsync=off"
+        self._pg_ctl("-o", options, "-l", str(self.log), "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        self._pg_ctl("-m", mode, "stop")
+
+    @property
+    def running(self) -> bool:
+        return (self.pgdata / "postmaster.pid").exists()
+
+    def destroy(self) -> None:
+        """Stop the replica (its files go with the primary's folder)."""
+        if self.running:
+            self.stop("immediate")
+
+    def _pg_ctl(self, *args: str) -> None:
+        command = [str(self.primary.pg_ctl), "-D", str(self.pgdata), "-w"]
+        with tempfile.TemporaryFile("w+") as output:
+            completed = subprocess.run(
+                [*command, "-t", str(PG_CTL_SECONDS), *args],
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                text=True,
+                user=self.primary.system_user,
+                timeout=PG_CTL_SECONDS + 10,
+                check=False,
+            )
+            if completed.returncode != 0:
+                output.seek(0)
+                raise RuntimeError(f"pg_ctl {' '.join(args)} failed: {output.read()}")
