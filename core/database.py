@@ -1,8 +1,10 @@
 """Engine and sessions. PostgreSQL only: a configured server, or the embedded one."""
 
+import uuid
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -38,11 +40,18 @@ def create_engine(
     pool_size: int = 10,
     statement_timeout: timedelta | None = None,
     pre_ping: bool = True,
+    pgbouncer: bool = False,
 ) -> AsyncEngine:
     """The pool. `statement_timeout` makes PostgreSQL itself cancel a statement that runs
     past a request's time limit, should the server's own cancellation not reach it.
     `pre_ping` tests each connection as it leaves the pool (one round trip), so that a unit
-    of work never starts on a connection the database dropped."""
+    of work never starts on a connection the database dropped.
+
+    `pgbouncer`: the URL is a PgBouncer in transaction mode, where consecutive transactions
+    of one connection reach different server sessions. No statement stays prepared between
+    them (asyncpg's cache off, each statement named uniquely so that two clients never
+    collide on a server session), and nothing is set at connection start: PgBouncer passes
+    no such settings on, so they belong on the database role (docs/deployment.md)."""
     server_settings = {
         # CareGraph's reads are index lookups by key (`= ANY($1)`, EXISTS on a primary key)
         # over data that is cached in memory or on SSD; PostgreSQL's default of 4, meant for
@@ -51,23 +60,37 @@ def create_engine(
     }
     if statement_timeout:
         server_settings["statement_timeout"] = str(int(statement_timeout.total_seconds() * 1000))
+    connect_args: dict[str, Any] = {"timeout": CONNECT_TIMEOUT_SECONDS}
+    engine_url: str | URL = url
+    if pgbouncer:
+        engine_url = make_url(url).update_query_dict({"prepared_statement_cache_size": "0"})
+        connect_args["statement_cache_size"] = 0
+        connect_args["prepared_statement_name_func"] = unique_statement_name
+    else:
+        connect_args["server_settings"] = server_settings
     return create_async_engine(
-        url,
+        engine_url,
         pool_size=pool_size,
         max_overflow=5,
         pool_pre_ping=pre_ping,
         pool_timeout=CONNECT_TIMEOUT_SECONDS,
-        connect_args={"timeout": CONNECT_TIMEOUT_SECONDS, "server_settings": server_settings},
+        connect_args=connect_args,
     )
 
 
-def create_read_engine(url: str, *, statement_timeout: timedelta | None = None) -> AsyncEngine:
+def unique_statement_name() -> str:
+    return f"__asyncpg_{uuid.uuid4().hex}__"
+
+
+def create_read_engine(
+    url: str, *, statement_timeout: timedelta | None = None, pgbouncer: bool = False
+) -> AsyncEngine:
     """The pool that answers queries: each statement on its own (autocommit), as each
     DataLoader batch already reads in a session of its own, so there is no BEGIN and ROLLBACK
     around it (two round trips of the four a read took; docs/performance.md). Connections
     are still tested as they leave the pool: after a database restart a read must find a
     live connection, not an error."""
-    engine = create_engine(url, statement_timeout=statement_timeout)
+    engine = create_engine(url, statement_timeout=statement_timeout, pgbouncer=pgbouncer)
     return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 

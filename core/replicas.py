@@ -15,11 +15,12 @@ import itertools
 import logging
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.database import create_read_engine, create_session_factory, to_asyncpg_url
@@ -90,6 +91,7 @@ class ReplicaSet:
         max_lag: timedelta,
         check_interval: timedelta,
         statement_timeout: timedelta | None = None,
+        pgbouncer: bool = False,
         event_bus: EventBus | None = None,
     ) -> None:
         self.primary = primary
@@ -97,7 +99,9 @@ class ReplicaSet:
         self.check_interval = check_interval.total_seconds()
         self.replicas = []
         for number, url in enumerate(replica_urls, start=1):
-            engine = create_read_engine(to_asyncpg_url(url), statement_timeout=statement_timeout)
+            engine = create_read_engine(
+                to_asyncpg_url(url), statement_timeout=statement_timeout, pgbouncer=pgbouncer
+            )
             self.replicas.append(
                 Replica(
                     name=f"replica {number}",
@@ -105,6 +109,8 @@ class ReplicaSet:
                     sessions=create_session_factory(engine, event_bus=event_bus),
                 )
             )
+        for replica in self.replicas:
+            event.listen(replica.engine.sync_engine, "handle_error", self._on_error(replica))
         self.history = PrimaryHistory(keep_seconds=max(2 * self.max_lag, 4 * self.check_interval))
         self._turn = itertools.count()
         self._task: asyncio.Task[None] | None = None
@@ -128,6 +134,19 @@ class ReplicaSet:
 
     def status(self) -> list[dict[str, object]]:
         return [replica.status() for replica in self.replicas]
+
+    @staticmethod
+    def _on_error(replica: Replica) -> Callable[[ExceptionContext], None]:
+        """A replica that drops a connection leaves rotation at once, not at the next check:
+        the queries after it go elsewhere (the one that met the error is refused as
+        SERVICE_UNAVAILABLE, which a client may retry)."""
+
+        def on_error(context: ExceptionContext) -> None:
+            if context.is_disconnect and replica.in_rotation:
+                replica.in_rotation, replica.problem = False, "connection lost"
+                logger.warning("%s out of rotation: connection lost", replica.name)
+
+        return on_error
 
     async def check(self) -> None:
         """Measure every replica once, against the primary's position now."""
