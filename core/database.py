@@ -89,9 +89,13 @@ def create_read_engine(
     DataLoader batch already reads in a session of its own, so there is no BEGIN and ROLLBACK
     around it (two round trips of the four a read took; docs/performance.md). Connections
     are still tested as they leave the pool: after a database restart a read must find a
-    live connection, not an error."""
+    live connection, not an error.
+
+    Behind PgBouncer in transaction mode reads keep their transaction: asyncpg prepares a
+    statement in one round trip and runs it in the next, and outside a transaction PgBouncer
+    may hand the second to another server session, which never saw the first."""
     engine = create_engine(url, statement_timeout=statement_timeout, pgbouncer=pgbouncer)
-    return engine.execution_options(isolation_level="AUTOCOMMIT")
+    return engine if pgbouncer else engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def create_session_factory(
