@@ -18,6 +18,7 @@ from core.database import (
     create_read_engine,
     create_session_factory,
     resolve_database_url,
+    to_asyncpg_url,
 )
 from core.events import EventBus
 from core.graphql.schema import build_schema
@@ -30,6 +31,7 @@ from core.notifications import NotificationHub
 from core.observability import Telemetry, TracingMiddleware
 from core.plugin_api import Plugin
 from core.plugin_registry import enabled_plugins
+from core.replicas import ReplicaSet
 from core.settings import Settings, get_settings
 from core.trusted_documents import DocumentRegistry
 from core.workflow.sweeper import sweep_periodically
@@ -57,7 +59,7 @@ def create_app(
     exists only so that benchmarks can measure what authorization costs."""
     settings = settings or get_settings()
     plugins = list(plugins if plugins is not None else enabled_plugins())
-    schema = build_schema(plugins, authorize=authorization)
+    schema = build_schema(plugins, authorize=authorization, federation=settings.federation)
     bus = event_bus_for(plugins)
     access_control = AccessControl(plugins, schema)
     alert_rules = {name: rule for plugin in plugins for name, rule in plugin.alert_rules.items()}
@@ -67,8 +69,13 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         url = database_url or resolve_database_url(settings)
-        engine = create_engine(url, statement_timeout=settings.request_timeout)
-        read_engine = create_read_engine(url, statement_timeout=settings.request_timeout)
+        timeout, pgbouncer = settings.request_timeout, settings.pgbouncer
+        engine = create_engine(url, statement_timeout=timeout, pgbouncer=pgbouncer)
+        read_engine = create_read_engine(url, statement_timeout=timeout, pgbouncer=pgbouncer)
+        # LISTEN needs a session of its own, which PgBouncer's transaction mode cannot give
+        listen_url = (
+            to_asyncpg_url(settings.database_listen_url) if settings.database_listen_url else url
+        )
         telemetry.instrument_engine(engine)
         telemetry.instrument_engine(read_engine)
         sessions = create_session_factory(engine, event_bus=bus)
@@ -82,9 +89,9 @@ def create_app(
             await access_control.reload(sessions)
             async with sessions() as session, session.begin():
                 await trail.record_plugin_set(session, [plugin.name for plugin in plugins])
-        access_control.start_listening(url, sessions)
+        access_control.start_listening(listen_url, sessions)
         notifications = NotificationHub(sessions)
-        notifications.start(url)
+        notifications.start(listen_url)
         sweeper = (
             asyncio.create_task(sweep_periodically(sessions, alert_rules, settings))
             if settings.sweep_interval.total_seconds() > 0
@@ -96,12 +103,24 @@ def create_app(
             window=settings.rate_limit_window,
             redis_url=settings.redis_url,
         )
+        replicas = ReplicaSet(
+            read_engine,
+            settings.database_replica_urls,
+            max_lag=settings.replica_max_lag,
+            check_interval=settings.replica_check_interval,
+            statement_timeout=timeout,
+            pgbouncer=pgbouncer,
+            event_bus=bus,
+        )
+        replicas.start()
+        app.state.replicas = replicas
         app.state.notifications = notifications
         app.state.context_factory = ContextFactory(
             settings,
             sessions,
             access_control,
             read_sessions=read_sessions,
+            replicas=replicas or None,
             authorization=authorization,
             telemetry=telemetry,
             notifications=notifications,
@@ -112,6 +131,7 @@ def create_app(
             yield
         finally:
             await stop(sweeper)
+            await replicas.close()
             await notifications.stop()
             if rate_limiter is not None:
                 await rate_limiter.close()

@@ -99,23 +99,44 @@ def db_revision(
     asyncio.run(_revision(_database_url(), chosen, message))
 
 
-def export_sdl(setting: str | None = None) -> str:
-    """The SDL of the core and the enabled plugins (CAREGRAPH_PLUGINS, or `setting`)."""
+def export_sdl(setting: str | None = None, *, subgraph: bool = False) -> str:
+    """The SDL of the core and the enabled plugins (CAREGRAPH_PLUGINS, or `setting`); with
+    `subgraph`, the Apollo Federation subgraph SDL a gateway composes (`_service { sdl }`)."""
+    from core.graphql.federation import served_sdl
     from core.graphql.schema import schema_for
 
+    if subgraph:
+        return served_sdl(schema_for(setting, federation=True)) + "\n"
     return schema_for(setting).as_str() + "\n"
 
 
 @schema_app.command("export")
 def schema_export(
-    output: Annotated[Path, typer.Option(help="Where to write the SDL.")] = DEFAULT_SCHEMA_PATH,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where to write the SDL (default: schema/schema.graphql, or "
+            "schema/subgraph.graphql with --subgraph)."
+        ),
+    ] = None,
     check: Annotated[bool, typer.Option(help="Fail if the file is stale.")] = False,
+    subgraph: Annotated[
+        bool,
+        typer.Option(
+            help="The Apollo Federation 2 subgraph SDL (what `_service { sdl }` answers with "
+            "CAREGRAPH_FEDERATION on) instead of the API's (docs/federation.md)."
+        ),
+    ] = False,
 ) -> None:
-    """Write the schema's SDL (schema/schema.graphql), or check that it is current."""
-    sdl = export_sdl()
+    """Write the schema's SDL (schema/schema.graphql), or the federation subgraph's
+    (schema/subgraph.graphql, with --subgraph), or check that it is current."""
+    if output is None:
+        output = Path("schema/subgraph.graphql") if subgraph else DEFAULT_SCHEMA_PATH
+    sdl = export_sdl(subgraph=subgraph)
     if check:
         if not output.exists() or output.read_text(encoding="utf-8") != sdl:
-            typer.echo(f"{output} is stale: run `caregraph schema export`", err=True)
+            command = "caregraph schema export" + (" --subgraph" if subgraph else "")
+            typer.echo(f"{output} is stale: run `{command}`", err=True)
             raise typer.Exit(1)
         typer.echo(f"{output} is current")
         return

@@ -19,7 +19,10 @@ from core.authorization.access import ROOT_TYPES, FieldAccess, RequestAccess
 from core.authorization.masking import mask_value
 from core.errors import Forbidden
 
-INTROSPECTION_FIELDS = ("__schema", "__type")
+# Fields that answer with the schema itself. Federation's `_service { sdl }` (a subgraph build,
+# docs/federation.md) is the whole SDL, so it is refused in production as introspection is; the
+# fast path gives these to graphql-core, so that this refusal is never skipped.
+INTROSPECTION_FIELDS = ("__schema", "__type", "_service")
 # An update names its record and the version it read; neither is a value it writes.
 NOT_WRITES = frozenset({"id", "version"})
 PLATFORM_ADMIN = "platform:admin"
@@ -109,7 +112,7 @@ def refuse_introspection(context: Any, field: str) -> None:
         and context.settings.production
         and not _is_platform_admin(access)
     ):
-        raise Forbidden("introspection is for platform administrators in production")
+        raise Forbidden("introspection (and _service) is for platform administrators in production")
 
 
 class Authorize(SchemaExtension):

@@ -3,7 +3,8 @@
 Root types are merged field by field; fields that plugins add to core types (`type_fields`) are
 attached to those types' definitions for this build only, so a schema built without a plugin
 has none of its fields. Two contributions of the same field or type name stop the build with a
-message naming both.
+message naming both. A federation build (`federation=True`) is an Apollo Federation 2 subgraph
+(core.graphql.federation).
 """
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -21,6 +22,8 @@ from core.audit.recorder import AuditReads
 from core.authorization.enforcement import Authorize
 from core.graphql.compiled_execution import CompiledExecution
 from core.graphql.error_masking import MaskInternalErrors
+from core.graphql.federation import SubgraphQuery, SubgraphSchema, mark_entities
+from core.graphql.read_routing import RouteReads
 from core.graphql.scalars import SCALAR_OVERRIDES
 from core.limits.enforcement import EnforceRequestLimits
 from core.observability import OperationTelemetry
@@ -39,6 +42,10 @@ class CareGraphSchema(strawberry.Schema):
         """Strawberry's default logs every error message, and a message may echo a caller's
         input (a child's data). Internal errors are logged, without their message, by
         MaskInternalErrors; the rest are the caller's to read, not the log's."""
+
+
+class CareGraphSubgraphSchema(CareGraphSchema, SubgraphSchema):
+    """The same schema served as an Apollo Federation 2 subgraph."""
 
 
 _original_fields: dict[type, list[StrawberryField]] = {}
@@ -137,7 +144,9 @@ def _check_type_names(plugins: Sequence[Plugin]) -> None:
             owner[name] = plugin.name
 
 
-def build_schema(plugins: Iterable[Plugin], *, authorize: bool = True) -> CareGraphSchema:
+def build_schema(
+    plugins: Iterable[Plugin], *, authorize: bool = True, federation: bool = False
+) -> CareGraphSchema:
     from core.graphql import types as core_types_module
 
     plugins = list(plugins)
@@ -156,15 +165,20 @@ def build_schema(plugins: Iterable[Plugin], *, authorize: bool = True) -> CareGr
     _check_type_names(plugins)
     _extend_core_types(plugins, core_types)
     _make_record_fields_nullable()
-    query = _merge_roots("Query", [(p.name, p.query) for p in plugins if p.query])
+    mark_entities(federation=federation)
+    queries = [(p.name, p.query) for p in plugins if p.query]
+    if queries and federation:
+        queries.append(("federation", SubgraphQuery))
+    query = _merge_roots("Query", queries)
     if query is None:
         raise SchemaConflict("no plugin contributes a Query type")
     mutation = _merge_roots("Mutation", [(p.name, p.mutation) for p in plugins if p.mutation])
     subscription = _merge_roots(
         "Subscription", [(p.name, p.subscription) for p in plugins if p.subscription]
     )
+    schema_class = CareGraphSubgraphSchema if federation else CareGraphSchema
     try:
-        return CareGraphSchema(
+        return schema_class(
             query=query,
             mutation=mutation,
             subscription=subscription,
@@ -177,6 +191,7 @@ def build_schema(plugins: Iterable[Plugin], *, authorize: bool = True) -> CareGr
                 EnforceRequestLimits,
                 AuditReads,
                 *([Authorize] if authorize else []),
+                RouteReads,  # before the fast path, which reads through the chosen database
                 CompiledExecution,  # last: every check before execution has run
             ],
         )
@@ -184,11 +199,11 @@ def build_schema(plugins: Iterable[Plugin], *, authorize: bool = True) -> CareGr
         raise SchemaConflict(f"the plugins' types do not fit together: {error}") from error
 
 
-def schema_for(setting: str | None = None) -> CareGraphSchema:
+def schema_for(setting: str | None = None, *, federation: bool = False) -> CareGraphSchema:
     """The schema of the core and the plugins enabled by CAREGRAPH_PLUGINS (or `setting`)."""
     from core.plugin_registry import enabled_plugins
 
-    return build_schema(enabled_plugins(setting))
+    return build_schema(enabled_plugins(setting), federation=federation)
 
 
 def contributed_fields(plugin: Plugin) -> list[str]:
