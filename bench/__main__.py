@@ -1,7 +1,7 @@
 """The benchmark harness: CareGraph against the raw-SQL floor, measured side by side.
 
     python -m bench [--children 10000] [--children 100000] [--concurrency 1 --concurrency 10]
-                    [--duration 5] [--rounds 2]
+                    [--duration 5] [--rounds 2] [--only police_inbox …]
 
 For each data size it creates a scratch database (on DATABASE_URL's server, or an embedded
 PostgreSQL), seeds it with `caregraph seed`'s generator and the education plugin's enrolments,
@@ -277,7 +277,11 @@ async def seed(url: str, children: int) -> None:
 
 
 async def measure_size(
-    children: int, concurrencies: list[int], duration: float, rounds: int
+    children: int,
+    concurrencies: list[int],
+    duration: float,
+    rounds: int,
+    only: set[str] | None = None,
 ) -> dict[str, Any]:
     plugins = enabled_plugins()
     async with temporary_database(database_server_url(), plugins) as url:
@@ -310,6 +314,8 @@ async def measure_size(
             base = {name: f"http://127.0.0.1:{port}" for name, (_, port) in processes.items()}
             report: dict[str, Any] = {}
             for scenario in SCENARIOS.values():
+                if only and scenario.name not in only:
+                    continue
                 token = token_for_scenario(scenario, inputs)
                 headers = {"authorization": f"Bearer {token}"}
                 graphql, floor = bodies_for(scenario, inputs)
@@ -343,10 +349,12 @@ async def measure_size(
                     "statements_per_request": statements,
                     "concurrency": levels,
                 }
-            report["mutation_mix"] = await measure_mutation_mix(
-                base, inputs, concurrencies, rounds, duration
-            )
-            report["police_inbox"] = await measure_police_inbox(base, inputs, rounds, duration)
+            if not only or "mutation_mix" in only:
+                report["mutation_mix"] = await measure_mutation_mix(
+                    base, inputs, concurrencies, rounds, duration
+                )
+            if not only or "police_inbox" in only:
+                report["police_inbox"] = await measure_police_inbox(base, inputs, rounds, duration)
             memory = {name: peak_memory_mb(process) for name, (process, _) in processes.items()}
         finally:
             for process, _ in processes.values():
@@ -580,6 +588,12 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, action="append")
     parser.add_argument("--duration", type=float, default=5.0)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument(
+        "--only",
+        action="append",
+        help="measure only these scenarios (teacher_page, township_list, child_profile, "
+        "mutation_mix, police_inbox)",
+    )
     arguments = parser.parse_args()
     sizes = arguments.children or [10_000]
     concurrencies = arguments.concurrency or [1, 10]
@@ -595,7 +609,13 @@ def main() -> None:
     RESULTS.parent.mkdir(exist_ok=True)
     for size in sizes:  # written after each size: a long run keeps what it measured
         measured = asyncio.run(
-            measure_size(size, concurrencies, arguments.duration, arguments.rounds)
+            measure_size(
+                size,
+                concurrencies,
+                arguments.duration,
+                arguments.rounds,
+                set(arguments.only) if arguments.only else None,
+            )
         )
         report["sizes"].append(measured)
         RESULTS.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
