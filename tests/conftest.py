@@ -12,7 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -68,7 +68,10 @@ def free_port() -> int:
 
 
 def start_server(
-    database_url: str, *, extra_env: dict[str, str] | None = None
+    database_url: str,
+    *,
+    extra_env: dict[str, str] | None = None,
+    extra_args: Sequence[str] = (),
 ) -> tuple[subprocess.Popen[bytes], str]:
     """Start `caregraph serve` as a separate process on 127.0.0.1; return it and its URL."""
     port = free_port()
@@ -84,7 +87,17 @@ def start_server(
         prefix="caregraph-server-", suffix=".log", delete=False
     )
     process = subprocess.Popen(
-        [sys.executable, "-m", "core", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "core",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            *extra_args,
+        ],
         env=env,
         cwd=REPO_ROOT,
         stdout=log,
