@@ -104,7 +104,7 @@ def create_app(
             redis_url=settings.redis_url,
         )
         replicas = ReplicaSet(
-            read_engine,
+            url,
             settings.database_replica_urls,
             max_lag=settings.replica_max_lag,
             check_interval=settings.replica_check_interval,

@@ -1,13 +1,10 @@
 """Engine and sessions. PostgreSQL only: a configured server, or the embedded one."""
 
-import time
 import uuid
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -44,11 +41,13 @@ def create_engine(
     statement_timeout: timedelta | None = None,
     pre_ping: bool = True,
     pgbouncer: bool = False,
+    isolation_level: str | None = None,
 ) -> AsyncEngine:
     """The pool. `statement_timeout` makes PostgreSQL itself cancel a statement that runs
     past a request's time limit, should the server's own cancellation not reach it.
-    `pre_ping` tests a connection that has been idle as it leaves the pool, so that a unit of
-    work never starts on a connection the database dropped (`ping_connections_left_idle`).
+    `pre_ping` tests each connection as it leaves the pool, so that a unit of work never
+    starts on a connection the database dropped: one round trip on an autocommit pool, three
+    (BEGIN, an empty statement, ROLLBACK) on a pool of transactions.
 
     `pgbouncer`: the URL is a PgBouncer in transaction mode, where consecutive transactions
     of one connection reach different server sessions. No statement stays prepared between
@@ -71,45 +70,15 @@ def create_engine(
         connect_args["prepared_statement_name_func"] = unique_statement_name
     else:
         connect_args["server_settings"] = server_settings
-    engine = create_async_engine(
+    return create_async_engine(
         engine_url,
         pool_size=pool_size,
         max_overflow=5,
+        pool_pre_ping=pre_ping,
         pool_timeout=CONNECT_TIMEOUT_SECONDS,
         connect_args=connect_args,
+        **({"isolation_level": isolation_level} if isolation_level else {}),
     )
-    if pre_ping:
-        ping_connections_left_idle(engine)
-    return engine
-
-
-# A database restart takes longer than this, so a connection it dropped has been idle at least
-# as long; one in steady use is not tested.
-IDLE_BEFORE_PING_SECONDS = 1.0
-
-
-def ping_connections_left_idle(engine: AsyncEngine) -> None:
-    """Test a connection as it leaves the pool if it sat there for a second or more; a dead one
-    is replaced, and the pool's other connections of the same age with it.
-
-    SQLAlchemy's own `pool_pre_ping` tests every checkout, and its asyncpg ping is three round
-    trips (BEGIN, an empty statement, ROLLBACK): under load it was more than half the cost of
-    a read (docs/performance.md). A connection in steady use is known to be alive."""
-    pool = engine.sync_engine.pool
-
-    @event.listens_for(pool, "checkin")
-    def left_idle(dbapi_connection: Any, record: Any) -> None:
-        record.info["idle_since"] = time.monotonic()
-
-    @event.listens_for(pool, "checkout")
-    def test_if_idle(dbapi_connection: Any, record: Any, proxy: Any) -> None:
-        idle_since = record.info.get("idle_since")
-        if idle_since is None or time.monotonic() - idle_since < IDLE_BEFORE_PING_SECONDS:
-            return  # a new connection, or one in use a moment ago
-        try:
-            dbapi_connection.ping()
-        except Exception as error:  # the pool replaces it and tries again
-            raise DisconnectionError("connection lost while idle") from error
 
 
 def unique_statement_name() -> str:
@@ -117,7 +86,11 @@ def unique_statement_name() -> str:
 
 
 def create_read_engine(
-    url: str, *, statement_timeout: timedelta | None = None, pgbouncer: bool = False
+    url: str,
+    *,
+    pool_size: int = 10,
+    statement_timeout: timedelta | None = None,
+    pgbouncer: bool = False,
 ) -> AsyncEngine:
     """The pool that answers queries: each statement on its own (autocommit), as each
     DataLoader batch already reads in a session of its own, so there is no BEGIN and ROLLBACK
@@ -128,8 +101,16 @@ def create_read_engine(
     Behind PgBouncer in transaction mode reads keep their transaction: asyncpg prepares a
     statement in one round trip and runs it in the next, and outside a transaction PgBouncer
     may hand the second to another server session, which never saw the first."""
-    engine = create_engine(url, statement_timeout=statement_timeout, pgbouncer=pgbouncer)
-    return engine if pgbouncer else engine.execution_options(isolation_level="AUTOCOMMIT")
+    # Autocommit for the whole pool, not per connection (`execution_options`): connections then
+    # stay in autocommit between uses, and their pre-ping is one round trip instead of three
+    # (more than half the cost of a read under load; docs/performance.md).
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        statement_timeout=statement_timeout,
+        pgbouncer=pgbouncer,
+        isolation_level=None if pgbouncer else "AUTOCOMMIT",
+    )
 
 
 def create_session_factory(

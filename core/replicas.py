@@ -42,8 +42,9 @@ class Replica:
     password and never appears in logs or probes."""
 
     name: str
-    engine: AsyncEngine
+    engine: AsyncEngine  # the queries' pool
     sessions: async_sessionmaker[AsyncSession]
+    monitor: AsyncEngine  # one connection of its own for the checks: a busy pool is not down
     replayed: int | None = None  # the WAL position it has replayed, in bytes
     lag_seconds: float | None = None
     in_rotation: bool = False
@@ -71,13 +72,15 @@ class PrimaryHistory:
         while len(self.samples) > 2 and at - self.samples[1][0] > self.keep_seconds:
             self.samples.popleft()
 
-    def lag(self, replayed: int, now: float) -> float:
-        """Seconds since the primary first stood beyond `replayed` (0: caught up). A replica
-        behind every kept sample is behind for at least as long as they reach back."""
+    def lag(self, replayed: int, now: float) -> tuple[float, bool]:
+        """Seconds since the primary first stood beyond `replayed` (0: caught up), and whether
+        that is known. A replica behind every kept sample is behind for at least as long as
+        they reach back, and maybe far longer: at a process's start, when one sample reaches
+        back no time at all, that says nothing."""
         for at, position in self.samples:
             if position > replayed:
-                return now - at
-        return 0.0
+                return now - at, at != self.samples[0][0]
+        return 0.0, True
 
 
 class ReplicaSet:
@@ -85,7 +88,7 @@ class ReplicaSet:
 
     def __init__(
         self,
-        primary: AsyncEngine,
+        primary_url: str,
         replica_urls: Sequence[str],
         *,
         max_lag: timedelta,
@@ -94,19 +97,22 @@ class ReplicaSet:
         pgbouncer: bool = False,
         event_bus: EventBus | None = None,
     ) -> None:
-        self.primary = primary
+        # the checks have connections of their own: a pool busy with queries is not down
+        self.primary = create_read_engine(primary_url, pool_size=1, pgbouncer=pgbouncer)
         self.max_lag = max_lag.total_seconds()
         self.check_interval = check_interval.total_seconds()
         self.replicas = []
-        for number, url in enumerate(replica_urls, start=1):
+        for number, replica_url in enumerate(replica_urls, start=1):
+            url = to_asyncpg_url(replica_url)
             engine = create_read_engine(
-                to_asyncpg_url(url), statement_timeout=statement_timeout, pgbouncer=pgbouncer
+                url, statement_timeout=statement_timeout, pgbouncer=pgbouncer
             )
             self.replicas.append(
                 Replica(
                     name=f"replica {number}",
                     engine=engine,
                     sessions=create_session_factory(engine, event_bus=event_bus),
+                    monitor=create_read_engine(url, pool_size=1, pgbouncer=pgbouncer),
                 )
             )
         for replica in self.replicas:
@@ -149,22 +155,25 @@ class ReplicaSet:
         return on_error
 
     async def check(self) -> None:
-        """Measure every replica once, against the primary's position now."""
-        try:
-            async with self.primary.connect() as connection:
-                position = int((await connection.execute(PRIMARY_POSITION)).scalar_one())
-        except Exception as error:  # the primary is away: replicas cannot be judged
-            logger.warning("replica check: primary unreachable: %s", type(error).__name__)
-            return
+        """Measure every replica once, against the primary's position now. Should the primary
+        not answer, the replicas are still measured against what it was last seen at: a
+        replica that stops replaying leaves rotation all the same."""
         now = time.monotonic()
-        self.history.add(now, position)
+        try:
+            async with asyncio.timeout(max(self.check_interval, 1.0)):
+                async with self.primary.connect() as connection:
+                    position = int((await connection.execute(PRIMARY_POSITION)).scalar_one())
+        except Exception as error:
+            logger.warning("replica check: primary unreachable: %s", type(error).__name__)
+        else:
+            self.history.add(now, position)
         await asyncio.gather(*(self._check(replica, now) for replica in self.replicas))
 
     async def _check(self, replica: Replica, now: float) -> None:
         was_in_rotation = replica.in_rotation
         try:
             async with asyncio.timeout(max(self.check_interval, 1.0)):
-                async with replica.engine.connect() as connection:
+                async with replica.monitor.connect() as connection:
                     recovering, replayed = (await connection.execute(REPLAYED_POSITION)).one()
         except Exception as error:
             replica.in_rotation, replica.lag_seconds = False, None
@@ -175,18 +184,20 @@ class ReplicaSet:
                 replica.problem = "not a standby"
             else:
                 replica.replayed = int(replayed)
-                replica.lag_seconds = self.history.lag(replica.replayed, now)
-                replica.in_rotation = replica.lag_seconds <= self.max_lag
+                lag, known = self.history.lag(replica.replayed, now)
+                replica.lag_seconds = lag
+                replica.in_rotation = known and lag <= self.max_lag
                 replica.problem = (
                     None
                     if replica.in_rotation
-                    else f"behind the primary by {replica.lag_seconds:.1f} s"
+                    else f"behind the primary by {lag:.1f} s"
+                    if known
+                    else "behind every position of the primary seen so far"
                 )
         if was_in_rotation != replica.in_rotation:
             change = "back in rotation" if replica.in_rotation else "out of rotation"
-            logger.warning(
-                "%s %s%s", replica.name, change, f": {replica.problem}" * bool(replica.problem)
-            )
+            problem = f": {replica.problem}" if replica.problem else ""
+            logger.warning("%s %s%s", replica.name, change, problem)
 
     def start(self) -> None:
         if self.replicas and self._task is None:
@@ -200,6 +211,10 @@ class ReplicaSet:
     async def close(self) -> None:
         await stop(self._task)
         self._task = None
-        for replica in self.replicas:
+        for engine in [
+            *(replica.engine for replica in self.replicas),
+            *(replica.monitor for replica in self.replicas),
+            self.primary,
+        ]:
             with contextlib.suppress(Exception):
-                await replica.engine.dispose()
+                await engine.dispose()

@@ -16,9 +16,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models import Base
 
-# Evaluated after the commit returned: the primary's WAL is then written at least to the end
-# of that commit's record (it may be further on, which only makes the wait a little longer).
-WAL_POSITION_NOW = text("pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint")
+# Evaluated after the commit returned. The insert position is at or beyond the end of that
+# commit's record even with `synchronous_commit = off`, when the write position may not be yet
+# (further on only makes the wait a little longer).
+WAL_POSITION_NOW = text("pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint")
 
 
 class WritePosition(Base):

@@ -11,6 +11,7 @@ sees tells which database answered it.
 import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
@@ -19,7 +20,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from core.plugin_registry import enabled_plugins
-from core.replicas import PrimaryHistory
+from core.replicas import PrimaryHistory, ReplicaSet
 from core.testing import plain_url, temporary_database
 from tests.api import a_village, register_child
 from tests.conftest import GraphQLClient, start_server, stop_server, token_for
@@ -162,6 +163,12 @@ async def test_queries_go_to_the_replica_and_a_caller_reads_their_own_writes(
     assert (await replica_status(http))["lagSeconds"] <= MAX_LAG_SECONDS
     assert await sees(reader, child["id"])
 
+    # Once a replica has the writer's change, the writer's queries go back to it: held back
+    # again, it does not have what someone else writes next, and neither does the writer.
+    await on_replica(replica, database_url, "SELECT pg_wal_replay_pause()")
+    other = await register_child(caller(http, "replica-other-writer"), village)
+    assert not await sees(writer, other["id"])
+
 
 async def test_a_stopped_replica_is_taken_out_and_comes_back(
     http: httpx.AsyncClient, replica: StreamingReplica, database_url: str
@@ -190,10 +197,50 @@ async def test_a_stopped_replica_is_taken_out_and_comes_back(
 def test_lag_is_how_long_ago_the_primary_passed_what_the_replica_replayed() -> None:
     history = PrimaryHistory(keep_seconds=10)
     history.add(100.0, 1_000)
+    # One sample says nothing of a replica behind it: at a process's start it could be
+    # hours behind, so its lag is not known (and it stays out of rotation).
+    assert history.lag(replayed=500, now=100.0) == (0.0, False)
+    assert history.lag(replayed=1_000, now=100.0) == (0.0, True)
     history.add(101.0, 2_000)
     history.add(102.0, 2_000)  # the primary idle
-    assert history.lag(replayed=2_000, now=102.0) == 0.0  # caught up
-    assert history.lag(replayed=1_500, now=102.0) == 1.0  # behind since the 2nd sample
-    assert history.lag(replayed=500, now=102.0) == 2.0  # behind every kept sample
+    assert history.lag(replayed=2_000, now=102.0) == (0.0, True)  # caught up
+    assert history.lag(replayed=1_500, now=102.0) == (1.0, True)  # behind since the 2nd sample
+    assert history.lag(replayed=500, now=102.0) == (2.0, False)  # at least 2 s: behind them all
     history.add(115.0, 3_000)  # older samples are dropped, the oldest kept still bounds it
-    assert history.lag(replayed=500, now=115.0) >= 10.0
+    lag, known = history.lag(replayed=500, now=115.0)
+    assert lag >= 10.0 and not known
+
+
+async def test_a_replica_far_behind_is_not_in_rotation_at_start(
+    primary: PrivatePostgres, replica: StreamingReplica, database_url: str
+) -> None:
+    """A process that starts while its replica is behind does not send it queries, though it
+    has not yet watched the primary long enough to tell by how much."""
+    await on_replica(replica, database_url, "SELECT pg_wal_replay_pause()")
+    connection = await asyncpg.connect(plain_url(database_url))
+    try:
+        await connection.execute("CREATE TABLE IF NOT EXISTS lag_probe (n int)")
+        await connection.execute("INSERT INTO lag_probe VALUES (1)")
+    finally:
+        await connection.close()
+    replicas = ReplicaSet(
+        database_url,
+        [replica_url(replica, database_url)],
+        max_lag=timedelta(seconds=MAX_LAG_SECONDS),
+        check_interval=timedelta(seconds=CHECK_INTERVAL_SECONDS),
+    )
+    try:
+        await replicas.check()
+        assert replicas.sessions_for(None) is None
+        assert replicas.status()[0]["problem"] == "behind every position of the primary seen so far"
+        await on_replica(replica, database_url, "SELECT pg_wal_replay_resume()")
+        await eventually(
+            lambda: _checked_in_rotation(replicas), "the caught-up replica in rotation", 10
+        )
+    finally:
+        await replicas.close()
+
+
+async def _checked_in_rotation(replicas: ReplicaSet) -> bool:
+    await replicas.check()
+    return replicas.sessions_for(None) is not None

@@ -25,7 +25,7 @@ class RequestContext:
     # `sessions`
     read_sessions: async_sessionmaker[AsyncSession] | None = None
     replicas: Any = None  # core.replicas.ReplicaSet, or None: the primary answers every read
-    wrote: bool = False  # a unit of work of this request committed
+    websocket: bool = False  # a WebSocket's operations share this context
     access: Any = None  # core.authorization.access.RequestAccess
     child_scope: Any = None  # core.authorization.scopes.ChildScope
     write_targets: dict[str, str] = field(default_factory=dict)
@@ -53,7 +53,7 @@ class RequestContext:
         """Forget every loaded row: new core loaders, and plugins' loaders made anew."""
         from core.graphql.loaders import Loaders
 
-        self.loaders = Loaders(self.read_sessions or self.sessions, self.child_scope)
+        self.loaders = Loaders(self.reads, self.child_scope)
         for key in [key for key in self.extras if key.startswith("loader:")]:
             del self.extras[key]
 
@@ -80,9 +80,15 @@ class RequestContext:
         loader: DataLoader[K, V] = self.extras[key]
         return loader
 
+    @property
+    def reads(self) -> async_sessionmaker[AsyncSession]:
+        """The sessions a resolver or loader reads through: a replica when the request's reads
+        were routed to one (core.graphql.read_routing), else the primary."""
+        return self.read_sessions or self.sessions
+
     def read_session(self) -> AsyncSession:
         """A session for reading only: each statement runs on its own (no transaction)."""
-        return (self.read_sessions or self.sessions)()
+        return self.reads()
 
     def session(self) -> AsyncSession:
         """A session for one unit of work. Loaders each take their own: sibling fields resolve

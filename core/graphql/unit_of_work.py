@@ -1,6 +1,8 @@
 """One mutation, one transaction: everything it writes commits together or not at all, with
 the audit entry that records it (a change without its entry cannot exist)."""
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -13,6 +15,9 @@ from core.audit.recorder import add_children_of_cases, track_writes, write_entri
 from core.errors import CareGraphError, Conflict
 from core.graphql.context import Info
 from core.idempotency import mark_written
+from core.write_positions import record_write
+
+logger = logging.getLogger("caregraph.replicas")
 
 
 def _operation(info: Info) -> str:
@@ -43,6 +48,16 @@ def _entry(
     )
 
 
+async def record_write_position(info: Info) -> None:
+    """Remember where the caller's change ends in the primary's WAL, so that their queries go
+    only to replicas that have it. Shielded: a request cancelled now (its time limit) has
+    committed, and the caller who checks whether the change was made must find it."""
+    try:
+        await asyncio.shield(record_write(info.context.sessions, info.context.caller.user_id))
+    except Exception as error:  # the change is made: its answer must still be given
+        logger.error("write position not recorded: %s", type(error).__name__)
+
+
 @asynccontextmanager
 async def unit_of_work(info: Info) -> AsyncIterator[AsyncSession]:
     """A session in a transaction that commits on success and rolls back on any error.
@@ -63,7 +78,8 @@ async def unit_of_work(info: Info) -> AsyncIterator[AsyncSession]:
                 await mark_written(session, info.context.idempotency)
             await add_children_of_cases(session)
             await trail.append(session, _entry(info, trail.SUCCESS, session, None))
-        info.context.wrote = True  # committed: the caller's next reads must see it
+        if info.context.replicas:  # committed: the caller's next queries must see it
+            await record_write_position(info)
     except IntegrityError:
         error: CareGraphError = Conflict(
             "another change to the same records happened at the same time; retry"

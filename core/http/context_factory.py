@@ -74,7 +74,8 @@ class ContextFactory:
             rate_limiter=self.rate_limiter,
             documents=self.documents,
         )
-        pending = connection.scope["type"] == "websocket" and not any(
+        context.websocket = connection.scope["type"] == "websocket"
+        pending = context.websocket and not any(
             name in connection.headers for name in CREDENTIAL_HEADERS
         )
         if pending:

@@ -83,7 +83,7 @@ def visits_of_child(info: Info) -> DataLoader[uuid.UUID, list[CensusVisitRow]]:
     return info.context.loader(
         "civil_affairs.census_visits_of_child",
         batch_many_per_key(
-            info.context.sessions,
+            info.context.reads,
             CensusVisitRow,
             CensusVisitRow.child_id,
             order_by=[CensusVisitRow.visited_on, CensusVisitRow.created_at, CensusVisitRow.id],
@@ -95,7 +95,7 @@ def visit_by_id(info: Info) -> DataLoader[uuid.UUID, CensusVisitRow | None]:
     return info.context.loader(
         "civil_affairs.census_visit",
         batch_one_per_key(
-            info.context.sessions,
+            info.context.reads,
             CensusVisitRow,
             CensusVisitRow.id,
             where=[info.context.visible_children(CensusVisitRow.child_id)],
@@ -129,7 +129,7 @@ def _latest_reviewed_visits(
 def latest_reviewed_visit_of_child(info: Info) -> DataLoader[uuid.UUID, CensusVisitRow | None]:
     return info.context.loader(
         "civil_affairs.latest_reviewed_census_visit_of_child",
-        _latest_reviewed_visits(info.context.sessions),
+        _latest_reviewed_visits(info.context.reads),
     )
 
 
@@ -138,7 +138,7 @@ def enrollments_of_child(info: Info) -> DataLoader[uuid.UUID, list[AssistanceEnr
     return info.context.loader(
         "civil_affairs.assistance_enrollments_of_child",
         batch_many_per_key(
-            info.context.sessions,
+            info.context.reads,
             row,
             row.child_id,
             order_by=[row.start_on.desc(), row.created_at.desc(), row.id.desc()],
@@ -150,7 +150,7 @@ def enrollment_by_id(info: Info) -> DataLoader[uuid.UUID, AssistanceEnrollmentRo
     return info.context.loader(
         "civil_affairs.assistance_enrollment",
         batch_one_per_key(
-            info.context.sessions,
+            info.context.reads,
             AssistanceEnrollmentRow,
             AssistanceEnrollmentRow.id,
             where=[info.context.visible_children(AssistanceEnrollmentRow.child_id)],
@@ -161,7 +161,7 @@ def enrollment_by_id(info: Info) -> DataLoader[uuid.UUID, AssistanceEnrollmentRo
 def project_by_id(info: Info) -> DataLoader[uuid.UUID, ServiceProjectRow | None]:
     return info.context.loader(
         "civil_affairs.service_project",
-        batch_one_per_key(info.context.sessions, ServiceProjectRow, ServiceProjectRow.id),
+        batch_one_per_key(info.context.reads, ServiceProjectRow, ServiceProjectRow.id),
     )
 
 
@@ -169,7 +169,7 @@ def villages_of_project(info: Info) -> DataLoader[uuid.UUID, list[ServiceProject
     return info.context.loader(
         "civil_affairs.villages_of_service_project",
         batch_many_per_key(
-            info.context.sessions,
+            info.context.reads,
             ServiceProjectVillage,
             ServiceProjectVillage.project_id,
             order_by=[ServiceProjectVillage.region_code],
@@ -182,7 +182,7 @@ def services_of_child(info: Info) -> DataLoader[uuid.UUID, list[ProjectServiceRo
     return info.context.loader(
         "civil_affairs.project_services_of_child",
         batch_many_per_key(
-            info.context.sessions,
+            info.context.reads,
             row,
             row.child_id,
             order_by=[row.served_on.desc(), row.created_at.desc(), row.id.desc()],
@@ -194,7 +194,7 @@ def service_by_id(info: Info) -> DataLoader[uuid.UUID, ProjectServiceRow | None]
     return info.context.loader(
         "civil_affairs.project_service",
         batch_one_per_key(
-            info.context.sessions,
+            info.context.reads,
             ProjectServiceRow,
             ProjectServiceRow.id,
             where=[info.context.visible_children(ProjectServiceRow.child_id)],
@@ -488,7 +488,7 @@ def assessments_of_case(info: Info) -> DataLoader[uuid.UUID, list[AssessmentRow]
     return info.context.loader(
         "civil_affairs.assessments_of_case",
         batch_many_per_key(
-            info.context.sessions,
+            info.context.reads,
             row,
             row.case_id,
             order_by=[row.assessed_on.desc(), row.created_at.desc(), row.id.desc()],
@@ -500,7 +500,7 @@ def assessment_by_id(info: Info) -> DataLoader[uuid.UUID, AssessmentRow | None]:
     return info.context.loader(
         "civil_affairs.assessment",
         batch_one_per_key(
-            info.context.sessions,
+            info.context.reads,
             AssessmentRow,
             AssessmentRow.id,
             where=[info.context.visible_children(AssessmentRow.child_id)],
@@ -514,7 +514,7 @@ def participants_of_assessment(
     return info.context.loader(
         "civil_affairs.participants_of_assessment",
         batch_many_per_key(
-            info.context.sessions,
+            info.context.reads,
             AssessmentParticipant,
             AssessmentParticipant.assessment_id,
             order_by=[AssessmentParticipant.organization_id],
@@ -527,7 +527,7 @@ def plans_of_case(info: Info) -> DataLoader[uuid.UUID, list[AssistancePlanRow]]:
     return info.context.loader(
         "civil_affairs.assistance_plans_of_case",
         batch_many_per_key(
-            info.context.sessions,
+            info.context.reads,
             row,
             row.case_id,
             order_by=[row.adopted_at.desc(), row.id.desc()],
@@ -544,7 +544,7 @@ def plan_by_id(info: Info) -> DataLoader[uuid.UUID, AssistancePlanRow | None]:
     return info.context.loader(
         "civil_affairs.assistance_plan",
         batch_one_per_key(
-            info.context.sessions,
+            info.context.reads,
             AssistancePlanRow,
             AssistancePlanRow.id,
             where=[AssistancePlanRow.id.in_(_visible_plans(info))],
@@ -556,7 +556,7 @@ def items_of_plan(info: Info) -> DataLoader[uuid.UUID, list[PlanItemRow]]:
     return info.context.loader(
         "civil_affairs.items_of_assistance_plan",
         batch_many_per_key(
-            info.context.sessions,
+            info.context.reads,
             PlanItemRow,
             PlanItemRow.plan_id,
             order_by=[PlanItemRow.position, PlanItemRow.id],
@@ -572,7 +572,7 @@ def item_by_id(info: Info) -> DataLoader[uuid.UUID, PlanItemRow | None]:
     return info.context.loader(
         "civil_affairs.plan_item",
         batch_one_per_key(
-            info.context.sessions,
+            info.context.reads,
             PlanItemRow,
             PlanItemRow.id,
             where=[PlanItemRow.id.in_(_visible_items(info))],
@@ -584,7 +584,7 @@ def follow_ups_of_item(info: Info) -> DataLoader[uuid.UUID, list[FollowUpRow]]:
     return info.context.loader(
         "civil_affairs.follow_ups_of_plan_item",
         batch_many_per_key(
-            info.context.sessions,
+            info.context.reads,
             FollowUpRow,
             FollowUpRow.plan_item_id,
             order_by=[FollowUpRow.recorded_at, FollowUpRow.id],
@@ -596,7 +596,7 @@ def follow_up_by_id(info: Info) -> DataLoader[uuid.UUID, FollowUpRow | None]:
     return info.context.loader(
         "civil_affairs.follow_up",
         batch_one_per_key(
-            info.context.sessions,
+            info.context.reads,
             FollowUpRow,
             FollowUpRow.id,
             where=[FollowUpRow.plan_item_id.in_(_visible_items(info))],
@@ -609,7 +609,7 @@ def applications_of_case(info: Info) -> DataLoader[uuid.UUID, list[CourtApplicat
     return info.context.loader(
         "civil_affairs.court_applications_of_case",
         batch_many_per_key(
-            info.context.sessions,
+            info.context.reads,
             row,
             row.case_id,
             order_by=[row.filed_on.desc(), row.created_at.desc(), row.id.desc()],
@@ -621,7 +621,7 @@ def application_by_id(info: Info) -> DataLoader[uuid.UUID, CourtApplicationRow |
     return info.context.loader(
         "civil_affairs.court_application",
         batch_one_per_key(
-            info.context.sessions,
+            info.context.reads,
             CourtApplicationRow,
             CourtApplicationRow.id,
             where=[info.context.visible_children(CourtApplicationRow.child_id)],

@@ -118,7 +118,7 @@ def _one(
 ) -> DataLoader[Any, Any]:
     where = [info.context.visible_children(child_id)] if child_id is not None else []
     return info.context.loader(
-        f"education.{name}", batch_one_per_key(info.context.sessions, model, key, where=where)
+        f"education.{name}", batch_one_per_key(info.context.reads, model, key, where=where)
     )
 
 
@@ -127,7 +127,7 @@ def _many(
 ) -> DataLoader[Any, Any]:
     return info.context.loader(
         f"education.{name}",
-        batch_many_per_key(info.context.sessions, model, key, order_by=list(order_by)),
+        batch_many_per_key(info.context.reads, model, key, order_by=list(order_by)),
     )
 
 

@@ -96,7 +96,7 @@ def reports_of_child(info: Info) -> DataLoader[uuid.UUID, list[CompulsoryReportR
     return info.context.loader(
         "police.compulsory_reports_of_child",
         batch_many_per_key(
-            info.context.sessions,
+            info.context.reads,
             CompulsoryReportRow,
             CompulsoryReportRow.child_id,
             order_by=[CompulsoryReportRow.reported_at, CompulsoryReportRow.id],
@@ -114,7 +114,7 @@ def report_by_id(info: Info) -> DataLoader[uuid.UUID, CompulsoryReportRow | None
     return info.context.loader(
         "police.compulsory_report",
         batch_one_per_key(
-            info.context.sessions,
+            info.context.reads,
             CompulsoryReportRow,
             CompulsoryReportRow.id,
             where=[visible_reports(info)],
@@ -126,7 +126,7 @@ def report_of_case(info: Info) -> DataLoader[uuid.UUID, CompulsoryReportRow | No
     return info.context.loader(
         "police.compulsory_report_of_case",
         batch_one_per_key(
-            info.context.sessions,
+            info.context.reads,
             CompulsoryReportRow,
             CompulsoryReportRow.case_id,
             where=[visible_reports(info)],
@@ -138,7 +138,7 @@ def measures_of_report(info: Info) -> DataLoader[uuid.UUID, list[EmergencyMeasur
     return info.context.loader(
         "police.emergency_measures_of_report",
         batch_many_per_key(
-            info.context.sessions,
+            info.context.reads,
             EmergencyMeasureRow,
             EmergencyMeasureRow.report_id,
             order_by=[
@@ -155,7 +155,7 @@ def measure_by_id(info: Info) -> DataLoader[uuid.UUID, EmergencyMeasureRow | Non
     return info.context.loader(
         "police.emergency_measure",
         batch_one_per_key(
-            info.context.sessions,
+            info.context.reads,
             EmergencyMeasureRow,
             EmergencyMeasureRow.id,
             where=[EmergencyMeasureRow.report_id.in_(visible)],
@@ -167,7 +167,7 @@ def actions_of_case(info: Info) -> DataLoader[uuid.UUID, list[GuardianActionRow]
     return info.context.loader(
         "police.guardian_actions_of_case",
         batch_many_per_key(
-            info.context.sessions,
+            info.context.reads,
             GuardianActionRow,
             GuardianActionRow.case_id,
             order_by=[
@@ -187,7 +187,7 @@ def action_by_id(info: Info) -> DataLoader[uuid.UUID, GuardianActionRow | None]:
     return info.context.loader(
         "police.guardian_action",
         batch_one_per_key(
-            info.context.sessions,
+            info.context.reads,
             GuardianActionRow,
             GuardianActionRow.id,
             where=[GuardianActionRow.case_id.in_(visible_cases)],
@@ -418,7 +418,7 @@ def visits_of_child(info: Info) -> DataLoader[uuid.UUID, list[PoliceVisitRow]]:
     return info.context.loader(
         "police.visits_of_child",
         batch_many_per_key(
-            info.context.sessions,
+            info.context.reads,
             PoliceVisitRow,
             PoliceVisitRow.child_id,
             order_by=[PoliceVisitRow.visited_on, PoliceVisitRow.created_at, PoliceVisitRow.id],
@@ -430,7 +430,7 @@ def visit_by_id(info: Info) -> DataLoader[uuid.UUID, PoliceVisitRow | None]:
     return info.context.loader(
         "police.visit",
         batch_one_per_key(
-            info.context.sessions,
+            info.context.reads,
             PoliceVisitRow,
             PoliceVisitRow.id,
             where=[info.context.visible_children(PoliceVisitRow.child_id)],
@@ -443,7 +443,7 @@ def venue_by_id(info: Info) -> DataLoader[uuid.UUID, VenueRow | None]:
     return info.context.loader(
         "police.venue",
         batch_one_per_key(
-            info.context.sessions,
+            info.context.reads,
             VenueRow,
             VenueRow.id,
             where=[venue_in_callers_region(info.context.caller)],
@@ -455,7 +455,7 @@ def inspections_of_venue(info: Info) -> DataLoader[uuid.UUID, list[VenueInspecti
     return info.context.loader(
         "police.inspections_of_venue",
         batch_many_per_key(
-            info.context.sessions,
+            info.context.reads,
             VenueInspectionRow,
             VenueInspectionRow.venue_id,
             order_by=[
@@ -472,7 +472,7 @@ def inspection_by_id(info: Info) -> DataLoader[uuid.UUID, VenueInspectionRow | N
     return info.context.loader(
         "police.venue_inspection",
         batch_one_per_key(
-            info.context.sessions,
+            info.context.reads,
             VenueInspectionRow,
             VenueInspectionRow.id,
             where=[VenueInspectionRow.venue_id.in_(visible_venues)],

@@ -64,7 +64,7 @@ def contacts_of_child(info: Info) -> DataLoader[uuid.UUID, list[FamilyContactRow
     return info.context.loader(
         "womens_federation.family_contacts_of_child",
         batch_many_per_key(
-            info.context.sessions,
+            info.context.reads,
             FamilyContactRow,
             FamilyContactRow.child_id,
             order_by=[
@@ -79,7 +79,7 @@ def contacts_of_child(info: Info) -> DataLoader[uuid.UUID, list[FamilyContactRow
 def contact_by_id(info: Info) -> DataLoader[uuid.UUID, FamilyContactRow | None]:
     return info.context.loader(
         "womens_federation.family_contact",
-        batch_one_per_key(info.context.sessions, FamilyContactRow, FamilyContactRow.id),
+        batch_one_per_key(info.context.reads, FamilyContactRow, FamilyContactRow.id),
     )
 
 
@@ -147,7 +147,7 @@ def _joined_many(
         statement = (
             select(key_column, model).join(model, join_on).where(key_column.in_(keys))
         ).order_by(*order_by)
-        async with info.context.sessions() as session:
+        async with info.context.read_session() as session:
             rows = (await session.execute(statement)).all()
         groups: dict[uuid.UUID, list[Any]] = defaultdict(list)
         for key, row in rows:
@@ -162,7 +162,7 @@ def home_by_id(info: Info) -> DataLoader[uuid.UUID, CareHomeRow | None]:
     return info.context.loader(
         "womens_federation.care_home",
         batch_one_per_key(
-            info.context.sessions,
+            info.context.reads,
             CareHomeRow,
             CareHomeRow.id,
             where=[home_in_callers_region(info.context.caller)],
@@ -178,7 +178,7 @@ def services_of_home(info: Info) -> DataLoader[uuid.UUID, list[CareServiceRow]]:
     return info.context.loader(
         "womens_federation.care_services_of_home",
         batch_many_per_key(
-            info.context.sessions,
+            info.context.reads,
             CareServiceRow,
             CareServiceRow.home_id,
             order_by=[CareServiceRow.provided_on, CareServiceRow.created_at, CareServiceRow.id],
@@ -203,7 +203,7 @@ def participants_of_service(info: Info) -> DataLoader[uuid.UUID, list[Participan
     return info.context.loader(
         "womens_federation.participants_of_care_service",
         batch_many_per_key(
-            info.context.sessions,
+            info.context.reads,
             ParticipantRow,
             ParticipantRow.service_id,
             order_by=[ParticipantRow.child_id],
@@ -222,7 +222,7 @@ def service_by_id(info: Info) -> DataLoader[uuid.UUID, CareServiceRow | None]:
     return info.context.loader(
         "womens_federation.care_service",
         batch_one_per_key(
-            info.context.sessions,
+            info.context.reads,
             CareServiceRow,
             CareServiceRow.id,
             where=[or_(CareServiceRow.home_id.in_(_visible_homes(info)), with_visible_child)],
@@ -234,7 +234,7 @@ def sessions_of_home(info: Info) -> DataLoader[uuid.UUID, list[GuidanceSessionRo
     return info.context.loader(
         "womens_federation.guidance_sessions_of_home",
         batch_many_per_key(
-            info.context.sessions,
+            info.context.reads,
             GuidanceSessionRow,
             GuidanceSessionRow.home_id,
             order_by=[GuidanceSessionRow.held_on, GuidanceSessionRow.id],
@@ -259,7 +259,7 @@ def attendees_of_session(info: Info) -> DataLoader[uuid.UUID, list[AttendeeRow]]
     return info.context.loader(
         "womens_federation.attendees_of_guidance_session",
         batch_many_per_key(
-            info.context.sessions,
+            info.context.reads,
             AttendeeRow,
             AttendeeRow.session_id,
             order_by=[AttendeeRow.guardian_id],
@@ -282,7 +282,7 @@ def session_by_id(info: Info) -> DataLoader[uuid.UUID, GuidanceSessionRow | None
     return info.context.loader(
         "womens_federation.guidance_session",
         batch_one_per_key(
-            info.context.sessions,
+            info.context.reads,
             GuidanceSessionRow,
             GuidanceSessionRow.id,
             where=[
@@ -296,7 +296,7 @@ def surrogates_of_child(info: Info) -> DataLoader[uuid.UUID, list[SurrogateMothe
     return info.context.loader(
         "womens_federation.surrogate_mothers_of_child",
         batch_many_per_key(
-            info.context.sessions,
+            info.context.reads,
             SurrogateMotherRow,
             SurrogateMotherRow.child_id,
             order_by=[
@@ -312,7 +312,7 @@ def surrogate_by_id(info: Info) -> DataLoader[uuid.UUID, SurrogateMotherRow | No
     return info.context.loader(
         "womens_federation.surrogate_mother",
         batch_one_per_key(
-            info.context.sessions,
+            info.context.reads,
             SurrogateMotherRow,
             SurrogateMotherRow.id,
             where=[info.context.visible_children(SurrogateMotherRow.child_id)],
@@ -341,7 +341,7 @@ def contact_days_of_child(
             )
             .order_by(FamilyContactRow.contact_on)
         )
-        async with info.context.sessions() as session:
+        async with info.context.read_session() as session:
             rows = (await session.execute(statement)).all()
         days: dict[uuid.UUID, list[date]] = defaultdict(list)
         for child_id, contact_on in rows:
