@@ -5,8 +5,10 @@ With DATABASE_URL set (CI) the database is created on that server; without it an
 PostgreSQL from the pgserver wheel is started in a temporary folder.
 """
 
+import contextlib
 import itertools
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -102,6 +104,7 @@ def start_server(
         cwd=REPO_ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: `--workers` children are stopped too
     )
     process.log_path = log.name  # type: ignore[attr-defined]
     base = f"http://127.0.0.1:{port}"
@@ -115,8 +118,15 @@ def start_server(
                 return process, base
         except httpx.TransportError:
             time.sleep(0.1)
-    process.kill()
+    kill_group(process)
     raise RuntimeError("server did not start within 30 s")
+
+
+def kill_group(process: subprocess.Popen[bytes]) -> None:
+    """Kill the server and any worker processes it started."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 def stop_server(process: subprocess.Popen[bytes]) -> None:
@@ -125,7 +135,7 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
     try:
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
-        process.kill()
+        kill_group(process)
     log_path = getattr(process, "log_path", None)
     if log_path:
         errors = [

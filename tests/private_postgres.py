@@ -8,6 +8,7 @@ CareGraph server reaches it by an ordinary `postgresql://postgres@127.0.0.1:port
 reaches a production database. `stop` and `start` run pg_ctl the way pgserver runs it.
 """
 
+import atexit
 import shutil
 import subprocess
 import tempfile
@@ -139,6 +140,7 @@ class StreamingReplica:
         if completed.returncode != 0:
             raise RuntimeError(f"pg_basebackup failed: {completed.stderr[-2000:]}")
         self.start()
+        atexit.register(self.destroy)  # should the test run end before its fixture does
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{database}"

@@ -6,6 +6,7 @@ hold whichever process a request reaches."""
 
 import asyncio
 import subprocess
+import time
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Iterator
@@ -73,9 +74,18 @@ class Answer:
 
 
 def start_workers(database_url: str, extra_env: dict[str, str]) -> Served:
+    """A `--workers` server whose every worker answers: the first /healthz may come from a
+    worker while the other is still importing."""
     process, url = start_server(
         database_url, extra_env=extra_env, extra_args=["--workers", str(WORKERS)]
     )
+    seen: set[int] = set()
+    deadline = time.monotonic() + 60
+    while len(seen) < WORKERS and time.monotonic() < deadline:
+        with httpx.Client(base_url=url, timeout=5) as fresh:
+            seen.add(fresh.get("/healthz").json()["process"])
+        if len(seen) < WORKERS:
+            time.sleep(0.05)
     return Served(process, url)
 
 
