@@ -16,6 +16,7 @@ import json
 import statistics
 import sys
 import time
+from collections import Counter
 from typing import Any
 
 import httpx
@@ -42,6 +43,7 @@ async def run(
 ) -> dict[str, Any]:
     latencies: list[float] = []
     failures = 0
+    failure_codes: Counter[str] = Counter()  # why they failed: HTTP status and error codes
     targets = itertools.cycle(urls)
     requests = itertools.cycle(bodies)
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
@@ -58,6 +60,11 @@ async def run(
                 latencies.append(elapsed)
                 return answer
             failures += 1
+            codes = [
+                str(error.get("extensions", {}).get("code"))
+                for error in (answer.get("errors") or [] if isinstance(answer, dict) else [])
+            ]
+            failure_codes[f"{response.status_code} {','.join(sorted(set(codes)))}".strip()] += 1
             return None
 
         async def worker() -> None:
@@ -86,6 +93,7 @@ async def run(
     return {
         "requests": len(latencies),
         "failures": failures,
+        "failure_codes": dict(failure_codes),
         "requests_per_second": round(len(latencies) / wall, 1),
         "p50_ms": round(percentile(latencies, 0.50) * 1000, 2),
         "p95_ms": round(percentile(latencies, 0.95) * 1000, 2),

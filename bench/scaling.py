@@ -4,10 +4,11 @@ measured side by side for each N, against the same seeded database.
     python -m bench.scaling [--children 10000] [--workers 1 --workers 2 --workers 4]
                             [--concurrency 20] [--duration 5] [--rounds 2]
 
-It seeds a scratch database as `python -m bench` does, starts one `caregraph serve --workers N`
-per N (the command a deployment runs, each on its own port of 127.0.0.1, all at once), and runs
-the load generator (`bench.load`, a process of its own) against each in turn, rotating the
-order every round, for the query scenarios of `bench.scenarios` and the mutation mix. Results
+It seeds a scratch database as `python -m bench` does; then, every round, it starts
+`caregraph serve --workers N` for each N in turn (the command a deployment runs, on 127.0.0.1;
+the order rotates every round, and only one runs at a time, so that no other holds
+PostgreSQL's connections), and runs the load generator (`bench.load`, a process of its own)
+against it for the query scenarios of `bench.scenarios` and the mutation mix. Results
 go to `bench/results/scaling.json`, and its Markdown table (docs/deployment.md) is printed;
 `python -m bench.scaling --report` prints the table again from the file.
 """
@@ -21,8 +22,11 @@ import statistics
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from bench.__main__ import (
     ROOT,
@@ -81,77 +85,91 @@ def tree_memory_mb(pid: int) -> float:
     return round(total / 1024, 1)
 
 
-def measure(
-    label: str, targets: dict[str, Target], concurrency: int, rounds: int, duration: float
-) -> dict[str, Any]:
-    order = list(targets)
-    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in order}
-    for round_number in range(rounds):
-        shift = round_number % len(order)
-        for name in order[shift:] + order[:shift]:
-            runs[name].append(load(targets[name], concurrency, duration))
+def summarise(label: str, runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     medians = {
         name: {
             key: statistics.median(run[key] for run in results)
             for key in ("requests_per_second", "p50_ms", "p95_ms", "p99_ms")
         }
-        | {"failures": sum(run["failures"] for run in results)}
+        | {
+            "failures": sum(run["failures"] for run in results),
+            "failure_codes": dict(
+                sum((Counter(run["failure_codes"]) for run in results), Counter())
+            ),
+        }
         for name, results in runs.items()
     }
-    one = medians[order[0]]["requests_per_second"] or 1.0
+    one = next(iter(medians.values()))["requests_per_second"] or 1.0
     ratios = {name: round(m["requests_per_second"] / one, 3) for name, m in medians.items()}
     print(f"{label}: {ratios}", flush=True)
     return {"targets": medians, "throughput_to_one_process": ratios}
 
 
+def scenario_targets(base: str, inputs: dict[str, Any]) -> dict[str, Target]:
+    """Every scenario's requests, sent to the server at `base`."""
+    targets = {}
+    for scenario in SCENARIOS.values():
+        headers = {"authorization": f"Bearer {token_for_scenario(scenario, inputs)}"}
+        graphql, _ = bodies_for(scenario, inputs)
+        targets[scenario.name] = Target([f"{base}/graphql"], graphql, headers)
+    bureau = str(organization_id(inputs["county"], CIVIL_AFFAIRS_BUREAU))
+    starts = [{**start, "organization_id": bureau} for start in inputs["mutation_mix"]]
+    token = sign(
+        "civil_affairs", "caseworker", region_code=inputs["county"], organization_id=bureau
+    )
+    targets["mutation_mix"] = Target(
+        [f"{base}/graphql"], starts, {"authorization": f"Bearer {token}"}, "mutations"
+    )
+    return targets
+
+
+def wait_for_workers(base: str, workers: int) -> None:
+    """Until fresh connections have reached every worker (the first may answer while the
+    others are still importing)."""
+    seen: set[int] = set()
+    deadline = time.monotonic() + 60
+    while len(seen) < workers:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"only {len(seen)} of {workers} workers answer after 60 s")
+        with httpx.Client(base_url=base, timeout=5) as fresh:
+            seen.add(fresh.get("/healthz").json()["process"])
+
+
 async def measure_size(
     children: int, workers: list[int], concurrency: int, duration: float, rounds: int
 ) -> dict[str, Any]:
+    """Each round starts each server in turn (the order rotating), runs every scenario against
+    it, and stops it: only one holds connections to PostgreSQL at a time, as in a deployment
+    sized for it."""
     async with temporary_database(database_server_url(), enabled_plugins()) as url:
         started = time.perf_counter()
         await seed(url, children)
         print(f"seeded {children} children in {time.perf_counter() - started:.0f} s", flush=True)
         database = plain_url(url)
         inputs = await choose_inputs(database)
-        servers = {f"{n}_processes": serve(database, n) for n in workers}
-        try:
-            for _, base in servers.values():
-                wait_for(int(base.rsplit(":", 1)[1]))
-            await asyncio.sleep(2 * max(workers))  # every worker up, not only the socket
-            report: dict[str, Any] = {}
-            for scenario in SCENARIOS.values():
-                headers = {"authorization": f"Bearer {token_for_scenario(scenario, inputs)}"}
-                graphql, _ = bodies_for(scenario, inputs)
-                targets = {
-                    name: Target([f"{base}/graphql"], graphql, headers)
-                    for name, (_, base) in servers.items()
-                }
-                report[scenario.name] = measure(
-                    scenario.name, targets, concurrency, rounds, duration
-                )
-            bureau = str(organization_id(inputs["county"], CIVIL_AFFAIRS_BUREAU))
-            starts = [{**start, "organization_id": bureau} for start in inputs["mutation_mix"]]
-            token = sign(
-                "civil_affairs", "caseworker", region_code=inputs["county"], organization_id=bureau
-            )
-            mutation_targets = {
-                name: Target(
-                    [f"{base}/graphql"], starts, {"authorization": f"Bearer {token}"}, "mutations"
-                )
-                for name, (_, base) in servers.items()
-            }
-            report["mutation_mix"] = measure(
-                "mutation_mix", mutation_targets, concurrency, rounds, duration
-            )
-            memory = {name: tree_memory_mb(process.pid) for name, (process, _) in servers.items()}
-        finally:
-            for process, _ in servers.values():
-                process.terminate()
+        names = [f"{n}_processes" for n in workers]
+        runs: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        memory: dict[str, float] = {}
+        for round_number in range(rounds):
+            shift = round_number % len(workers)
+            for count in workers[shift:] + workers[:shift]:
+                name = f"{count}_processes"
+                process, base = serve(database, count)
                 try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+                    wait_for(int(base.rsplit(":", 1)[1]))
+                    wait_for_workers(base, count)
+                    for scenario, target in scenario_targets(base, inputs).items():
+                        per_target = runs.setdefault(scenario, {n: [] for n in names})
+                        per_target[name].append(load(target, concurrency, duration))
+                    memory[name] = max(memory.get(name, 0.0), tree_memory_mb(process.pid))
+                finally:
+                    process.terminate()
+                    try:
+                        process.wait(timeout=15)
+                    except subprocess.TimeoutExpired:
+                        process.kill()
+                        process.wait()
+        report = {scenario: summarise(scenario, per) for scenario, per in runs.items()}
     return {"children": children, "scenarios": report, "peak_memory_mb": memory}
 
 

@@ -70,8 +70,11 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         url = database_url or resolve_database_url(settings)
         timeout, pgbouncer = settings.request_timeout, settings.pgbouncer
-        engine = create_engine(url, statement_timeout=timeout, pgbouncer=pgbouncer)
-        read_engine = create_read_engine(url, statement_timeout=timeout, pgbouncer=pgbouncer)
+        size = settings.pool_size
+        engine = create_engine(url, pool_size=size, statement_timeout=timeout, pgbouncer=pgbouncer)
+        read_engine = create_read_engine(
+            url, pool_size=size, statement_timeout=timeout, pgbouncer=pgbouncer
+        )
         # LISTEN needs a session of its own, which PgBouncer's transaction mode cannot give
         listen_url = (
             to_asyncpg_url(settings.database_listen_url) if settings.database_listen_url else url
@@ -108,6 +111,7 @@ def create_app(
             settings.database_replica_urls,
             max_lag=settings.replica_max_lag,
             check_interval=settings.replica_check_interval,
+            pool_size=settings.pool_size,
             statement_timeout=timeout,
             pgbouncer=pgbouncer,
             event_bus=bus,

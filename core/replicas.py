@@ -93,6 +93,7 @@ class ReplicaSet:
         *,
         max_lag: timedelta,
         check_interval: timedelta,
+        pool_size: int = 10,
         statement_timeout: timedelta | None = None,
         pgbouncer: bool = False,
         event_bus: EventBus | None = None,
@@ -105,7 +106,7 @@ class ReplicaSet:
         for number, replica_url in enumerate(replica_urls, start=1):
             url = to_asyncpg_url(replica_url)
             engine = create_read_engine(
-                url, statement_timeout=statement_timeout, pgbouncer=pgbouncer
+                url, pool_size=pool_size, statement_timeout=statement_timeout, pgbouncer=pgbouncer
             )
             self.replicas.append(
                 Replica(

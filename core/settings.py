@@ -46,6 +46,14 @@ class Settings(BaseSettings):
             "the primary.",
         )
     )
+    pool_size: int = Field(
+        default=10,
+        ge=1,
+        validation_alias="CAREGRAPH_POOL_SIZE",
+        description="Connections each server process keeps in each of its pools (writes, "
+        "reads, each replica), plus 5 more under load; size PostgreSQL's max_connections "
+        "for every process (docs/deployment.md).",
+    )
     replica_max_lag: Duration = Field(
         default=timedelta(seconds=5),
         validation_alias="CAREGRAPH_REPLICA_MAX_LAG",
