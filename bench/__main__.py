@@ -1,7 +1,7 @@
 """The benchmark harness: CareGraph against the raw-SQL floor, measured side by side.
 
     python -m bench [--children 10000] [--children 100000] [--concurrency 1 --concurrency 10]
-                    [--duration 5] [--rounds 2] [--only police_inbox …]
+                    [--duration 5] [--rounds 2] [--only police_inbox …] [--inbox-rate 10]
 
 For each data size it creates a scratch database (on DATABASE_URL's server, or an embedded
 PostgreSQL), seeds it with `caregraph seed`'s generator and the education plugin's enrolments,
@@ -282,6 +282,7 @@ async def measure_size(
     duration: float,
     rounds: int,
     only: set[str] | None = None,
+    inbox_rate: float | None = None,
 ) -> dict[str, Any]:
     plugins = enabled_plugins()
     async with temporary_database(database_server_url(), plugins) as url:
@@ -354,7 +355,9 @@ async def measure_size(
                     base, inputs, concurrencies, rounds, duration
                 )
             if not only or "police_inbox" in only:
-                report["police_inbox"] = await measure_police_inbox(base, inputs, rounds, duration)
+                report["police_inbox"] = await measure_police_inbox(
+                    base, inputs, rounds, duration, inbox_rate
+                )
             memory = {name: peak_memory_mb(process) for name, (process, _) in processes.items()}
         finally:
             for process, _ in processes.values():
@@ -447,7 +450,11 @@ async def measure_mutation_mix(
 
 
 async def measure_police_inbox(
-    base: dict[str, str], inputs: dict[str, Any], rounds: int, duration: float
+    base: dict[str, str],
+    inputs: dict[str, Any],
+    rounds: int,
+    duration: float,
+    rate: float | None = None,
 ) -> dict[str, Any]:
     """Scenario 5 (bench.subscriptions): 10 officers' inboxes, one teacher filing reports."""
     township, village = inputs["police_inbox"]["township"], inputs["police_inbox"]["village"]
@@ -507,6 +514,7 @@ async def measure_police_inbox(
                     subscriber_token=officer,
                     subscribers=INBOX_SUBSCRIBERS,
                     duration=duration,
+                    rate=rate,
                 )
             )
     medians = {
@@ -594,6 +602,11 @@ def main() -> None:
         help="measure only these scenarios (teacher_page, township_list, child_profile, "
         "mutation_mix, police_inbox)",
     )
+    parser.add_argument(
+        "--inbox-rate",
+        type=float,
+        help="reports filed per second in the police inbox (default: one after another)",
+    )
     arguments = parser.parse_args()
     sizes = arguments.children or [10_000]
     concurrencies = arguments.concurrency or [1, 10]
@@ -615,6 +628,7 @@ def main() -> None:
                 arguments.duration,
                 arguments.rounds,
                 set(arguments.only) if arguments.only else None,
+                arguments.inbox_rate,
             )
         )
         report["sizes"].append(measured)

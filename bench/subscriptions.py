@@ -85,8 +85,10 @@ async def measure(
     subscribers: int,
     duration: float,
     floor: bool,
+    rate: float | None = None,
 ) -> dict[str, Any]:
-    """`subscribers` inboxes spread over `inbox_urls`; one filer for `duration` seconds."""
+    """`subscribers` inboxes spread over `inbox_urls`; one filer for `duration` seconds, one
+    report after another, or `rate` reports per second (a steady load below saturation)."""
     sent: dict[str, float] = {}
     arrivals: list[tuple[str, float]] = []  # (report, when), one per subscriber reached
     arrived = asyncio.Event()
@@ -119,6 +121,8 @@ async def measure(
                     else answer["data"]["fileCompulsoryReport"]["report"]["id"]
                 )
                 sent[key] = started
+                if rate:
+                    await asyncio.sleep(max(0.0, started + 1 / rate - time.perf_counter()))
             expected = len(sent) * subscribers
             deadline = time.perf_counter() + 10
             while len(arrivals) < expected and time.perf_counter() < deadline:

@@ -13,6 +13,8 @@ import shutil
 import subprocess
 import tempfile
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +110,16 @@ class PrivatePostgres:
                     f"pg_ctl {' '.join(args)} failed ({completed.returncode}):\n{output.read()}\n"
                     f"server log:\n{self.log_text()[-4000:]}"
                 )
+
+
+@contextmanager
+def private_postgres() -> Iterator[PrivatePostgres]:
+    """A private server for the block (a module's fixture), destroyed after it."""
+    server = PrivatePostgres()
+    try:
+        yield server
+    finally:
+        server.destroy()
 
 
 class StreamingReplica:

@@ -35,7 +35,7 @@ from core.seed.synthetic import CENTRAL_PRIMARY_SCHOOL
 from core.testing import plain_url, temporary_database
 from tests.api import REGISTER_CHILD, a_village, child_input
 from tests.conftest import GraphQLClient, new_id_number, start_server, stop_server, token_for
-from tests.private_postgres import PrivatePostgres
+from tests.private_postgres import PrivatePostgres, private_postgres
 from tests.subscriptions import Subscription, subscribe
 from tests.test_police_workflow import FILE_REPORT, TOWNSHIP, VILLAGE, officer, org_gid, teacher
 
@@ -71,11 +71,8 @@ class Stack:
 
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[PrivatePostgres]:
-    server = PrivatePostgres()
-    try:
+    with private_postgres() as server:
         yield server
-    finally:
-        server.destroy()
 
 
 @pytest.fixture(scope="module")

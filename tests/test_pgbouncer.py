@@ -28,7 +28,7 @@ from core.plugin_registry import enabled_plugins
 from core.testing import plain_url, temporary_database
 from tests.api import CHILD_FIELDS, child_input
 from tests.conftest import GraphQLClient, free_port, start_server, stop_server, token_for
-from tests.private_postgres import PrivatePostgres
+from tests.private_postgres import PrivatePostgres, private_postgres
 from tests.test_policy_admin import (
     ADMIN,
     BIRTH_DATE,
@@ -58,11 +58,8 @@ LIST = "query { children(first: 20) { totalCount edges { node { id name isLeftBe
 
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[PrivatePostgres]:
-    server = PrivatePostgres()
-    try:
+    with private_postgres() as server:
         yield server
-    finally:
-        server.destroy()
 
 
 @pytest.fixture(scope="module")

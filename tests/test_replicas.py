@@ -24,7 +24,7 @@ from core.replicas import PrimaryHistory, ReplicaSet
 from core.testing import plain_url, temporary_database
 from tests.api import a_village, register_child
 from tests.conftest import GraphQLClient, start_server, stop_server, token_for
-from tests.private_postgres import PrivatePostgres, StreamingReplica
+from tests.private_postgres import PrivatePostgres, StreamingReplica, private_postgres
 
 MAX_LAG_SECONDS = 3.0
 CHECK_INTERVAL_SECONDS = 0.2
@@ -33,11 +33,8 @@ NODE = "query($id: ID!) { node(id: $id) { id ... on Child { name } } }"
 
 @pytest.fixture(scope="module")
 def primary() -> Iterator[PrivatePostgres]:
-    server = PrivatePostgres()
-    try:
+    with private_postgres() as server:
         yield server
-    finally:
-        server.destroy()
 
 
 @pytest.fixture(scope="module")
