@@ -116,6 +116,8 @@ def create_app(
             pgbouncer=pgbouncer,
             event_bus=bus,
         )
+        for replica in replicas.replicas:  # queries on replicas are traced like the others
+            telemetry.instrument_engine(replica.engine)
         replicas.start()
         app.state.replicas = replicas
         app.state.notifications = notifications
