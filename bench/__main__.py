@@ -85,6 +85,16 @@ def start(module: str, *args: str) -> tuple[subprocess.Popen[bytes], int]:
     return process, port
 
 
+def stop(process: subprocess.Popen[bytes], seconds: float = 15) -> None:
+    """Stop a server, killing it if it has not stopped after `seconds`."""
+    process.terminate()
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def wait_for(port: int) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -361,12 +371,7 @@ async def measure_size(
             memory = {name: peak_memory_mb(process) for name, (process, _) in processes.items()}
         finally:
             for process, _ in processes.values():
-                process.terminate()
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+                stop(process)
     return {"children": children, "scenarios": report, "peak_memory_mb": memory}
 
 

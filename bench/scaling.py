@@ -36,6 +36,7 @@ from bench.__main__ import (
     free_port,
     load,
     seed,
+    stop,
     token_for_scenario,
     wait_for,
 )
@@ -163,12 +164,7 @@ async def measure_size(
                         per_target[name].append(load(target, concurrency, duration))
                     memory[name] = max(memory.get(name, 0.0), tree_memory_mb(process.pid))
                 finally:
-                    process.terminate()
-                    try:
-                        process.wait(timeout=15)
-                    except subprocess.TimeoutExpired:
-                        process.kill()
-                        process.wait()
+                    stop(process)
         report = {scenario: summarise(scenario, per) for scenario, per in runs.items()}
     return {"children": children, "scenarios": report, "peak_memory_mb": memory}
 
