@@ -595,6 +595,14 @@ def summarise(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     return {"targets": medians, "ratios": ratios}
 
 
+def machine() -> str:
+    """What the figures were measured on, for the results file."""
+    return (
+        f"{platform.machine()}, {os.cpu_count()} cores, "
+        f"{platform.python_implementation()} {platform.python_version()}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--children", type=int, action="append")
@@ -618,8 +626,7 @@ def main() -> None:
     report = {
         "benchmark": "CareGraph against the raw-SQL floor (hand-written asyncpg), side by side",
         "command": "python -m bench " + " ".join(sys.argv[1:]),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
-        f"{platform.python_implementation()} {platform.python_version()}",
+        "machine": machine(),
         "duration_seconds": arguments.duration,
         "rounds": arguments.rounds,
         "sizes": [],

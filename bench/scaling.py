@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -35,6 +34,7 @@ from bench.__main__ import (
     choose_inputs,
     free_port,
     load,
+    machine,
     seed,
     stop,
     token_for_scenario,
@@ -210,8 +210,7 @@ def main() -> None:
     report = {
         "benchmark": "caregraph serve --workers N, side by side on one host",
         "command": "python -m bench.scaling " + " ".join(sys.argv[1:]),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
-        f"{platform.python_implementation()} {platform.python_version()}",
+        "machine": machine(),
         "concurrency": arguments.concurrency,
         "duration_seconds": arguments.duration,
         "rounds": arguments.rounds,
